@@ -1,0 +1,79 @@
+# The project's verbs. `make run` and `make test` set everything up on a fresh machine.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV := .venv
+PY := $(VENV)/bin/python
+RASA := $(VENV)/bin/rasa
+SPACY_MODEL := var/spacy/en_blank_lemmas
+MODEL := models/current.tar.gz
+FIXTURE_MODEL := tests/fixture/models/fixture.tar.gz
+ENV := . scripts/env.sh &&
+
+# Rasa 3.6 needs Python 3.10: take python3.10 from PATH, else pyenv's 3.10 build.
+PYTHON310 := $(shell command -v python3.10 2>/dev/null || \
+	(command -v pyenv >/dev/null 2>&1 && p=$$(pyenv prefix 3.10 2>/dev/null) && [ -x "$$p/bin/python3.10" ] && echo "$$p/bin/python3.10"))
+
+TRAINING_INPUTS := config.yml domain.yml $(shell find data -name '*.yml' -not -path 'data/safety/*' 2>/dev/null)
+FIXTURE_INPUTS := tests/fixture/config.yml $(filter-out config.yml,$(TRAINING_INPUTS))
+
+.PHONY: help install spacy train run test unit integration stories eval bench validate clean
+
+help:
+	@echo "make run    set up (venv, spaCy pipeline, model) and start the bot on SQLite"
+	@echo "make test   unit, integration and story tests"
+	@echo "make eval   NLU cross-validation, story tests and the crisis evaluation (reports/)"
+	@echo "make train  train the full model when data or config changed"
+
+$(VENV)/.installed: requirements.txt
+	@if [ -z "$(PYTHON310)" ]; then \
+	  echo "Python 3.10 is required by Rasa 3.6 and was not found."; \
+	  echo "Install it, e.g. 'pyenv install 3.10.13' or 'apt-get install python3.10 python3.10-venv', then run make again."; \
+	  exit 1; fi
+	[ -x $(PY) ] || $(PYTHON310) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade "pip<25" wheel
+	$(PY) -m pip install --quiet -r requirements.txt
+	touch $@
+
+install: $(VENV)/.installed
+
+$(SPACY_MODEL)/meta.json: $(VENV)/.installed bot/nlu/build_spacy_pipeline.py
+	$(PY) -m bot.nlu.build_spacy_pipeline $(SPACY_MODEL)
+
+spacy: $(SPACY_MODEL)/meta.json
+
+# Trains only when data or config changed (make compares file times with the model).
+$(MODEL): $(SPACY_MODEL)/meta.json $(TRAINING_INPUTS)
+	$(ENV) $(RASA) train --config config.yml --domain domain.yml --data data \
+	  --out models --fixed-model-name current
+
+train: $(MODEL)
+
+$(FIXTURE_MODEL): $(SPACY_MODEL)/meta.json $(FIXTURE_INPUTS)
+	$(ENV) $(RASA) train --config tests/fixture/config.yml --domain domain.yml \
+	  --data data \
+	  --out tests/fixture/models --fixed-model-name fixture
+
+validate: $(VENV)/.installed
+	$(ENV) $(RASA) data validate --config config.yml --domain domain.yml --data data --fail-on-warnings
+
+run: $(MODEL)
+	scripts/run_stack.sh
+
+unit: $(SPACY_MODEL)/meta.json
+	$(ENV) $(PY) -m pytest tests/unit -q
+
+integration: $(FIXTURE_MODEL)
+	$(ENV) $(PY) -m pytest tests/integration -q
+
+stories: $(MODEL)
+	$(ENV) $(RASA) test core --model $(MODEL) --stories tests/test_stories.yml \
+	  --out results/stories --fail-on-prediction-errors
+
+test: validate unit integration stories
+
+eval: $(MODEL)
+	$(ENV) $(PY) -m tests.evaluation.run_eval
+
+clean:
+	rm -rf models tests/fixture/models results

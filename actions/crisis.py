@@ -1,0 +1,66 @@
+"""The crisis protocol: resources at once, then an urgent handoff to staff.
+
+The rule in data/rules/rules_crisis.yml runs a static sentence of empathy first
+(`utter_crisis_empathy`, which works even if this server is down), then these actions.
+"""
+import logging
+from typing import Any, Dict, List, Text
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.handoff import open_handoff
+from actions.settings import settings
+from bot.config import format_crisis_lines
+from bot.models import Priority
+
+logger = logging.getLogger(__name__)
+
+
+class ActionCrisisResources(Action):
+    """The emergency number and the configured crisis lines."""
+
+    response = "utter_crisis_resources"
+
+    def name(self) -> Text:
+        return "action_crisis_resources"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[EventType]:
+        config = settings()
+        dispatcher.utter_message(
+            response=self.response,
+            emergency_number=config.emergency_number,
+            crisis_lines=format_crisis_lines(config.crisis_lines),
+        )
+        return []
+
+
+class ActionCrisisReminder(ActionCrisisResources):
+    """Said when someone declines help after a crisis message: one "no" must not erase the lines."""
+
+    response = "utter_crisis_reminder"
+
+    def name(self) -> Text:
+        return "action_crisis_reminder"
+
+
+class ActionCrisisHandoff(Action):
+    """Records an urgent handoff and tells the user honestly when a person will reply."""
+
+    def name(self) -> Text:
+        return "action_crisis_handoff"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[EventType]:
+        return open_handoff(
+            dispatcher,
+            tracker,
+            priority=Priority.urgent,
+            reason="crisis",
+            opened_response="utter_crisis_handoff_opened",
+            queued_response="utter_crisis_handoff_opened",
+        )

@@ -1,0 +1,1 @@
+"""Crisis detection that does not depend on the trained model."""

@@ -1,0 +1,100 @@
+"""Decides whether a message is crisis language, with spaCy's Matcher over lemmas.
+
+A message is a crisis when a crisis pattern matches and that match is neither
+negated ("I'm not suicidal") nor inside a safe frame: a factual question ("can you
+overdose on MDMA?"), an idiom ("this traffic is killing me"), or someone else's past
+("my brother died in Iraq"). Missing a crisis is the worst bug this product can have,
+so the patterns lean towards catching too much; the evaluation in `make eval` keeps
+false alarms in check.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Dict, List, Optional, Tuple
+
+import spacy
+import yaml
+from spacy.language import Language
+from spacy.matcher import Matcher
+from spacy.tokens import Doc, Span
+
+from bot.safety.patterns import phrase_to_pattern
+
+# Words that end the reach of a negation: "I'm not okay, I want to die" is still a crisis.
+CLAUSE_BREAKS = {",", ".", "!", "?", ";", ":", "but", "and", "so", "because", "-", "..."}
+
+
+@dataclass(frozen=True)
+class CrisisAssessment:
+    is_crisis: bool
+    category: Optional[str] = None  # suicide, self_harm, danger, medical, harm_to_others
+    matched: Optional[str] = None  # the phrase pattern that fired (for tests and review)
+    safe_frame: Optional[str] = None  # why crisis-like words were judged not a crisis
+
+
+def normalize(text: str) -> str:
+    """Lower-case and straighten quotes so "Don’t" and "don't" tokenize alike."""
+    text = text.replace("\u2019", "'").replace("\u2018", "'").replace("`", "'")
+    return " ".join(text.lower().split())
+
+
+class CrisisDetector:
+    def __init__(self, nlp: Language, patterns: Dict) -> None:
+        self.nlp = nlp
+        self.negations = set(patterns.get("negations", []))
+        self.negation_window = int(patterns.get("negation_window", 3))
+        self.crisis = Matcher(nlp.vocab)
+        self.safe = Matcher(nlp.vocab)
+        self._labels: Dict[int, Tuple[str, str]] = {}
+        self._add_all(self.crisis, patterns["crisis"])
+        self._add_all(self.safe, patterns["safe_frames"])
+
+    @classmethod
+    def from_files(cls, spacy_model: str | Path, pattern_file: str | Path) -> "CrisisDetector":
+        nlp = spacy.load(spacy_model)
+        with open(pattern_file, encoding="utf-8") as handle:
+            return cls(nlp, yaml.safe_load(handle))
+
+    def _add_all(self, matcher: Matcher, groups: Dict[str, List[str]]) -> None:
+        for category, phrases in groups.items():
+            for phrase in phrases:
+                key = f"{category}::{phrase}"
+                matcher.add(key, [phrase_to_pattern(phrase, self._lemma)])
+                self._labels[self.nlp.vocab.strings[key]] = (category, phrase)
+
+    def _lemma(self, word: str) -> str:
+        doc = self.nlp(word)
+        return doc[0].lemma_ if len(doc) == 1 else word
+
+    def assess(self, text: str) -> CrisisAssessment:
+        doc = self.nlp(normalize(text))
+        safe_spans = [(self._labels[m][0], doc[s:e]) for m, s, e in self.safe(doc)]
+        judged_safe: Optional[str] = None
+        for match_id, start, end in self.crisis(doc):
+            category, phrase = self._labels[match_id]
+            span = doc[start:end]
+            reason = self._why_safe(doc, span, safe_spans)
+            if reason is None:
+                return CrisisAssessment(True, category, phrase)
+            judged_safe = judged_safe or reason
+        if judged_safe is None and safe_spans:
+            judged_safe = safe_spans[0][0]
+        return CrisisAssessment(False, safe_frame=judged_safe)
+
+    def _why_safe(self, doc: Doc, span: Span, safe_spans: List[Tuple[str, Span]]) -> Optional[str]:
+        if self._is_negated(doc, span.start):
+            return "negated"
+        for frame, safe in safe_spans:
+            if safe.start < span.end and span.start < safe.end:
+                return frame
+        return None
+
+    def _is_negated(self, doc: Doc, start: int) -> bool:
+        for i in range(start - 1, max(start - 1 - self.negation_window, -1), -1):
+            token = doc[i]
+            if token.text in CLAUSE_BREAKS:
+                return False
+            if token.lemma_ in self.negations or token.text in self.negations:
+                return True
+        return False

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Starts the action server and the Rasa server (REST + socket.io, HTTP API with a
+# token) on the SQLite stores under var/. Ctrl-C stops both.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. scripts/env.sh
+mkdir -p var
+
+if [ -z "${RASA_API_TOKEN:-}" ]; then
+  # A secret is never committed: make one for this machine and keep it private.
+  if [ ! -s var/rasa_api_token ]; then
+    (umask 077; .venv/bin/python -c 'import secrets; print(secrets.token_urlsafe(32))' > var/rasa_api_token)
+  fi
+  RASA_API_TOKEN="$(cat var/rasa_api_token)"
+  echo "RASA_API_TOKEN not set: using the token in var/rasa_api_token"
+fi
+
+pids=()
+stop() {
+  trap - INT TERM EXIT
+  echo "Stopping..."
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  wait || true
+}
+trap stop INT TERM EXIT
+
+.venv/bin/rasa run actions --actions actions --port "$ACTION_PORT" &
+pids+=($!)
+.venv/bin/rasa run --enable-api --auth-token "$RASA_API_TOKEN" --cors "*" \
+  --port "$RASA_PORT" --endpoints "$RASA_ENDPOINTS" --credentials credentials.yml \
+  --model models/current.tar.gz &
+pids+=($!)
+echo "Rasa server on :$RASA_PORT (REST /webhooks/rest/webhook, socket.io), actions on :$ACTION_PORT"
+wait -n

@@ -1,0 +1,59 @@
+"""The safety matcher's patterns, on the crisis evaluation set and its hard negatives."""
+import pytest
+
+from tests.paths import CRISIS_MESSAGES, HARD_NEGATIVES, read_messages
+
+MAX_FALSE_ALARM_RATE = 0.02
+
+
+@pytest.mark.parametrize("message", read_messages(CRISIS_MESSAGES))
+def test_crisis_message_is_caught(detector, message):
+    assert detector.assess(message).is_crisis, message
+
+
+def test_hard_negatives_rarely_raise_a_false_alarm(detector):
+    negatives = read_messages(HARD_NEGATIVES)
+    alarms = [m for m in negatives if detector.assess(m).is_crisis]
+    assert len(negatives) >= 40
+    assert len(alarms) / len(negatives) <= MAX_FALSE_ALARM_RATE, alarms
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "can you overdose on MDMA?",
+        "my brother died in Iraq",
+        "this traffic is killing me",
+        "I'm not suicidal, I just want to know about treatment",
+        "I'd kill for a coffee right now",
+        "what is the suicide rate among veterans",
+        "why are people with suicide risk excluded from the trials",
+    ],
+)
+def test_factual_negated_and_idiomatic_uses_are_not_a_crisis(detector, message):
+    assert not detector.assess(message).is_crisis
+
+
+@pytest.mark.parametrize(
+    "message, category",
+    [
+        ("I want to kill myself", "suicide"),
+        ("i dont want to be here anymore", "suicide"),
+        ("everyone would be better off without me", "suicide"),
+        ("I cut myself again last night", "self_harm"),
+        ("my ex is outside my door with a knife", "danger"),
+        ("I took a whole bottle of pills", "medical"),
+        ("I'm going to hurt him", "harm_to_others"),
+    ],
+)
+def test_each_kind_of_crisis_is_recognised(detector, message, category):
+    assessment = detector.assess(message)
+    assert assessment.is_crisis and assessment.category == category
+
+
+def test_negation_does_not_reach_past_the_clause(detector):
+    assert detector.assess("I'm not okay, I want to die").is_crisis
+
+
+def test_capitals_and_curly_quotes_do_not_hide_a_crisis(detector):
+    assert detector.assess("I DON\u2019T WANT TO LIVE ANYMORE").is_crisis

@@ -1,0 +1,117 @@
+"""The handoff and crisis actions, against a real SQLite handoff store."""
+import asyncio
+import json
+
+import pytest
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+from sqlalchemy import select
+
+from actions import settings as action_settings
+from actions.crisis import ActionCrisisHandoff, ActionCrisisReminder, ActionCrisisResources
+from actions.handoff import ActionHandoff
+from actions.session import ActionSessionStart
+from bot.db import session_factory
+from bot.models import HandoffTicket, Priority, TicketStatus
+
+
+@pytest.fixture
+def database_url(tmp_path, monkeypatch):
+    url = f"sqlite:///{tmp_path / 'handoff.db'}"
+    monkeypatch.setenv("HANDOFF_DATABASE_URL", url)
+    monkeypatch.setenv("ORG_NAME", "Harbour Trauma Clinic")
+    monkeypatch.setenv("STAFF_HOURS", "weekdays 9 to 5")
+    monkeypatch.setenv("EMERGENCY_NUMBER", "999")
+    action_settings.settings.cache_clear()
+    yield url
+    action_settings.settings.cache_clear()
+
+
+def tracker_for(conversation_id="user-1", channel="telegram"):
+    events = [{"event": "user", "text": "hi", "input_channel": channel, "parse_data": {}}]
+    return Tracker(conversation_id, {}, {"text": "hi"}, events, False, None, {}, "action_listen")
+
+
+def run(action, tracker):
+    dispatcher = CollectingDispatcher()
+    events = asyncio.run(action.run(dispatcher, tracker, {}))
+    return dispatcher.messages, events
+
+
+def tickets(database_url):
+    with session_factory(database_url)() as session:
+        return session.execute(select(HandoffTicket).order_by(HandoffTicket.id)).scalars().all()
+
+
+def test_request_for_a_person_records_a_normal_ticket_with_channel(database_url):
+    messages, _ = run(ActionHandoff(), tracker_for("user-1", "telegram"))
+    [ticket] = tickets(database_url)
+    assert (ticket.conversation_id, ticket.channel) == ("user-1", "telegram")
+    assert (ticket.priority, ticket.status, ticket.reason) == (Priority.normal, TicketStatus.open, "request_human")
+    assert messages[0]["response"] == "utter_handoff_opened"
+    assert messages[0]["staff_hours"] == "weekdays 9 to 5"
+
+
+def test_second_request_adds_no_ticket_and_says_you_are_queued(database_url):
+    run(ActionHandoff(), tracker_for())
+    messages, _ = run(ActionHandoff(), tracker_for())
+    assert len(tickets(database_url)) == 1
+    assert messages[0]["response"] == "utter_handoff_already_queued"
+
+
+def test_crisis_records_an_urgent_ticket(database_url):
+    messages, _ = run(ActionCrisisHandoff(), tracker_for("user-2", "socketio"))
+    [ticket] = tickets(database_url)
+    assert (ticket.priority, ticket.reason, ticket.channel) == (Priority.urgent, "crisis", "socketio")
+    assert messages[0]["response"] == "utter_crisis_handoff_opened"
+
+
+def test_crisis_during_an_open_request_raises_it_to_urgent(database_url):
+    run(ActionHandoff(), tracker_for())
+    run(ActionCrisisHandoff(), tracker_for())
+    [ticket] = tickets(database_url)
+    assert ticket.priority == Priority.urgent
+
+
+def test_crisis_resources_come_from_configuration(database_url, monkeypatch):
+    lines = [{"region": "Testland", "service": "Test Line", "contact": "call 0800 123"}]
+    monkeypatch.setenv("CRISIS_LINES", json.dumps(lines))
+    action_settings.settings.cache_clear()
+    messages, _ = run(ActionCrisisResources(), tracker_for())
+    assert messages[0]["response"] == "utter_crisis_resources"
+    assert messages[0]["emergency_number"] == "999"
+    assert messages[0]["crisis_lines"] == "- Testland: Test Line, call 0800 123"
+
+
+def test_default_crisis_lines_cover_us_uk_australia_and_everywhere_else(database_url):
+    messages, _ = run(ActionCrisisReminder(), tracker_for())
+    lines = messages[0]["crisis_lines"]
+    assert messages[0]["response"] == "utter_crisis_reminder"
+    for contact in ("988", "116 123", "13 11 14", "findahelpline.com"):
+        assert contact in lines
+
+
+def test_store_failure_still_tells_the_user_what_to_do(monkeypatch, tmp_path):
+    monkeypatch.setenv("HANDOFF_DATABASE_URL", f"sqlite:///{tmp_path}/missing/dir/x.db")
+    monkeypatch.setenv("EMERGENCY_NUMBER", "112")
+    action_settings.settings.cache_clear()
+    import bot.db
+
+    def broken_factory(url):
+        from sqlalchemy.exc import OperationalError
+
+        raise OperationalError("connect", {}, Exception("down"))
+
+    monkeypatch.setattr("bot.handoffs.session_factory", broken_factory)
+    messages, _ = run(ActionHandoff(), tracker_for())
+    assert messages[0]["response"] == "utter_handoff_failed"
+    assert messages[0]["emergency_number"] == "112"
+    action_settings.settings.cache_clear()
+
+
+def test_new_session_opens_with_the_disclaimer_and_sets_the_organisation(database_url):
+    messages, events = run(ActionSessionStart(), tracker_for())
+    assert messages[0]["response"] == "utter_disclaimer"
+    assert messages[0]["org_name"] == "Harbour Trauma Clinic"
+    assert {"event": "slot", "name": "org_name", "value": "Harbour Trauma Clinic", "timestamp": None} in events
+    assert events[-1]["event"] == "action" and events[-1]["name"] == "action_listen"
