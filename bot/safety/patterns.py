@@ -5,7 +5,8 @@ than spaCy's JSON. Each space-separated item is one token:
 
     want|wanna   the token's lemma is the lemma of one of these words ("wants",
                  "wanted" and "wanting" all match "want")
-    =kms         the token's text is exactly this (for slang the lemmatizer would change)
+    =kms|kys     the token's text is exactly one of these (for slang the lemmatizer
+                 would change: "kms" would otherwise become "km")
     me?          the token may be missing
     _{0,3}       up to three tokens of anything
 """
@@ -28,7 +29,7 @@ def token_pattern(item: str, lemmatize: Lemmatize) -> Dict[str, Any]:
     optional = item.endswith("?") and len(item) > 1
     word = item[:-1] if optional else item
     if word.startswith("="):
-        spec: Dict[str, Any] = {"LOWER": {"IN": word[1:].split("|")}}
+        spec: Dict[str, Any] = {"LOWER": {"IN": [w.lstrip("=") for w in word.split("|")]}}
     else:
         words = word.split("|")
         spec = {"LEMMA": {"IN": sorted(set(words) | {lemmatize(w) for w in words})}}

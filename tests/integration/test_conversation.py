@@ -1,0 +1,104 @@
+"""Conversations over the REST channel with the real Rasa server and action server."""
+import itertools
+
+import requests
+from sqlalchemy import select
+
+from bot.db import session_factory
+from bot.models import HandoffTicket, Priority
+
+_ids = itertools.count()
+
+
+def new_user() -> str:
+    return f"integration-user-{next(_ids)}"
+
+
+def texts(replies):
+    return [reply.get("text", "") for reply in replies]
+
+
+def tickets_for(stack, conversation_id):
+    with session_factory(stack.handoff_database_url)() as session:
+        query = select(HandoffTicket).where(HandoffTicket.conversation_id == conversation_id)
+        return session.execute(query).scalars().all()
+
+
+def test_new_conversation_opens_with_the_disclaimer_from_configuration(stack):
+    replies = stack.say(new_user(), "/greet")
+    disclaimer = replies[0]["text"]
+    assert "automated information service from Harbour Trauma Clinic" in disclaimer
+    assert "not a clinician" in disclaimer and "emergency" in disclaimer and "999" in disclaimer
+    assert "talk to a person" in disclaimer and "weekdays 9am to 5pm" in disclaimer
+    assert replies[1]["text"].startswith("Hello.")
+
+
+def test_topic_button_gets_the_answer_with_its_source_and_related_topics(stack):
+    user = new_user()
+    stack.say(user, "/greet")
+    [answer] = stack.say(user, "/faq/mdma_legal_status")
+    assert "not FDA-approved" in answer["text"] or "not **FDA-approved**" in answer["text"] or "FDA" in answer["text"]
+    assert "Source:" in answer["text"]
+    assert 2 <= len(answer["buttons"]) <= 3
+
+
+def test_crisis_message_gets_empathy_lines_and_an_urgent_handoff_in_that_order(stack):
+    user = new_user()
+    stack.say(user, "/greet")
+    replies = texts(stack.say(user, "I can't do this anymore, I want to end my life"))
+    assert replies[0].startswith("I'm really sorry you're going through this")
+    assert "call 999" in replies[1] and "Samaritans, call 116 123" in replies[1] and "findahelpline.com" in replies[1]
+    assert "Harbour Trauma Clinic" in replies[2] and "weekdays 9am to 5pm" in replies[2]
+    [ticket] = tickets_for(stack, user)
+    assert (ticket.priority, ticket.reason, ticket.channel) == (Priority.urgent, "crisis", "rest")
+
+
+def test_saying_no_after_a_crisis_message_still_gives_the_crisis_lines(stack):
+    user = new_user()
+    stack.say(user, "i took a whole bottle of pills")
+    replies = texts(stack.say(user, "/deny"))
+    assert "116 123" in replies[0] and "999" in replies[0]
+
+
+def test_crisis_words_are_caught_even_when_the_model_hears_a_question(stack):
+    parse = stack.parse("what are the side effects, i have the pills in front of me")
+    assert parse["intent"]["name"] == "crisis"
+
+
+def test_factual_overdose_question_is_not_a_crisis(stack):
+    assert stack.parse("can you overdose on MDMA?")["intent"]["name"] != "crisis"
+
+
+def test_request_for_a_person_opens_one_ticket_and_a_second_request_hears_it_is_queued(stack):
+    user = new_user()
+    first = texts(stack.say(user, "/request_human"))
+    second = texts(stack.say(user, "/request_human"))
+    assert any("asked the team at Harbour Trauma Clinic" in t for t in first)
+    assert any("already in the queue" in t for t in second)
+    [ticket] = tickets_for(stack, user)
+    assert ticket.priority == Priority.normal and ticket.reason == "request_human"
+
+
+def test_two_misses_in_a_row_bring_the_offer_of_a_person(stack):
+    user = new_user()
+    stack.say(user, "/greet")
+    assert texts(stack.say(user, "/nlu_fallback"))[0].startswith("I'm not sure I understood")
+    assert "member of staff" in texts(stack.say(user, "/nlu_fallback"))[0]
+    assert any("asked the team" in t for t in texts(stack.say(user, "/affirm")))
+    assert len(tickets_for(stack, user)) == 1
+
+
+def test_markup_and_huge_messages_get_an_answer_and_are_kept(stack):
+    user = new_user()
+    markup = "<script>alert('x')</script> **what** is [ptsd](javascript:alert(1))"
+    assert stack.say(user, markup), "no reply to a message with markup"
+    huge = " ".join(["please help me understand ptsd"] * 700)
+    assert stack.say(user, huge), "no reply to a very long message"
+    user_texts = [e.get("text") for e in stack.tracker(user)["events"] if e["event"] == "user"]
+    assert markup in user_texts and huge in user_texts
+
+
+def test_model_parse_needs_the_api_token(stack):
+    response = requests.post(f"{stack.rasa_url}/model/parse", json={"text": "hi"}, timeout=10)
+    assert response.status_code in (401, 403)
+    assert stack.parse("hello")["intent"]["name"] == "greet"

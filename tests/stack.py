@@ -1,0 +1,112 @@
+"""Starts the real action server and Rasa server on free ports, for tests and tools."""
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Dict, Iterator, List
+
+import requests
+
+from tests.paths import ROOT
+
+RASA = str(Path(sys.executable).parent / "rasa")
+START_TIMEOUT_SECONDS = 240
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@dataclass
+class Stack:
+    rasa_url: str
+    token: str
+    handoff_database_url: str
+
+    def say(self, sender: str, text: str) -> List[Dict]:
+        """Send one message over the REST channel; returns the bot's replies."""
+        response = requests.post(
+            f"{self.rasa_url}/webhooks/rest/webhook", json={"sender": sender, "message": text}, timeout=60
+        )
+        response.raise_for_status()
+        return response.json()
+
+    def parse(self, text: str) -> Dict:
+        response = requests.post(
+            f"{self.rasa_url}/model/parse", params={"token": self.token}, json={"text": text}, timeout=30
+        )
+        response.raise_for_status()
+        return response.json()
+
+    def tracker(self, sender: str) -> Dict:
+        response = requests.get(
+            f"{self.rasa_url}/conversations/{sender}/tracker", params={"token": self.token}, timeout=30
+        )
+        response.raise_for_status()
+        return response.json()
+
+
+def _wait_until(check, what: str, process: subprocess.Popen, log: Path) -> None:
+    deadline = time.monotonic() + START_TIMEOUT_SECONDS
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"{what} exited early:\n{log.read_text()[-3000:]}")
+        try:
+            if check():
+                return
+        except requests.RequestException:
+            pass
+        time.sleep(1)
+    raise RuntimeError(f"{what} did not start in {START_TIMEOUT_SECONDS}s:\n{log.read_text()[-3000:]}")
+
+
+@contextmanager
+def running_stack(model: Path, workdir: Path, extra_env: Dict[str, str] | None = None) -> Iterator[Stack]:
+    rasa_port, action_port = free_port(), free_port()
+    token = "test-token-not-secret"
+    handoff_url = f"sqlite:///{workdir / 'handoff.db'}"
+    env = dict(os.environ)
+    env.update(
+        {
+            "RASA_TELEMETRY_ENABLED": "false",
+            "TF_CPP_MIN_LOG_LEVEL": "2",
+            "ACTION_SERVER_URL": f"http://127.0.0.1:{action_port}/webhook",
+            "TRACKER_SQLITE_PATH": str(workdir / "tracker.db"),
+            "HANDOFF_DATABASE_URL": handoff_url,
+            "PYTHONPATH": str(ROOT),
+        }
+    )
+    env.update(extra_env or {})
+    action_log, rasa_log = workdir / "actions.log", workdir / "rasa.log"
+    actions = subprocess.Popen(
+        [RASA, "run", "actions", "--actions", "actions", "--port", str(action_port)],
+        cwd=ROOT, env=env, stdout=action_log.open("w"), stderr=subprocess.STDOUT,
+    )
+    rasa = subprocess.Popen(
+        [RASA, "run", "--enable-api", "--auth-token", token, "--port", str(rasa_port),
+         "--endpoints", "endpoints.yml", "--credentials", "credentials.yml", "--model", str(model)],
+        cwd=ROOT, env=env, stdout=rasa_log.open("w"), stderr=subprocess.STDOUT,
+    )
+    try:
+        _wait_until(lambda: requests.get(f"http://127.0.0.1:{action_port}/health", timeout=2).ok,
+                    "action server", actions, action_log)
+        rasa_url = f"http://127.0.0.1:{rasa_port}"
+        _wait_until(lambda: requests.get(f"{rasa_url}/status", params={"token": token}, timeout=2)
+                    .json().get("model_file"), "Rasa server", rasa, rasa_log)
+        yield Stack(rasa_url, token, handoff_url)
+    finally:
+        for process in (rasa, actions):
+            process.terminate()
+        for process in (rasa, actions):
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
