@@ -10,9 +10,8 @@ MODEL := models/current.tar.gz
 FIXTURE_MODEL := tests/fixture/models/fixture.tar.gz
 ENV := . scripts/env.sh &&
 
-# Rasa 3.6 needs Python 3.10: take python3.10 from PATH, else pyenv's 3.10 build.
-PYTHON310 := $(shell command -v python3.10 2>/dev/null || \
-	(command -v pyenv >/dev/null 2>&1 && p=$$(pyenv prefix 3.10 2>/dev/null) && [ -x "$$p/bin/python3.10" ] && echo "$$p/bin/python3.10"))
+# Rasa 3.6 needs Python 3.10: pyenv's 3.10 build, else python3.10 from PATH.
+PYTHON310 := $(shell scripts/find_python310.sh)
 
 TRAINING_INPUTS := config.yml domain.yml $(shell find data -name '*.yml' -not -path 'data/safety/*' 2>/dev/null)
 FIXTURE_INPUTS := tests/fixture/config.yml $(filter-out config.yml,$(TRAINING_INPUTS))

@@ -47,6 +47,8 @@ class CrisisDetector:
         self.crisis = Matcher(nlp.vocab)
         self.safe = Matcher(nlp.vocab)
         self._labels: Dict[int, Tuple[str, str]] = {}
+        # Phrases that spell out their own negation ("not want to be here anymore").
+        self._negation_in_phrase: Dict[str, bool] = {}
         self._add_all(self.crisis, patterns["crisis"])
         self._add_all(self.safe, patterns["safe_frames"])
 
@@ -61,6 +63,8 @@ class CrisisDetector:
             for phrase in phrases:
                 key = f"{category}::{phrase}"
                 matcher.add(key, [phrase_to_pattern(phrase, self._lemma)])
+                words = {w.lstrip("=") for item in phrase.split() for w in item.rstrip("?").split("|")}
+                self._negation_in_phrase[phrase] = bool(words & self.negations)
                 self._labels[self.nlp.vocab.strings[key]] = (category, phrase)
 
     def _lemma(self, word: str) -> str:
@@ -74,7 +78,7 @@ class CrisisDetector:
         for match_id, start, end in self.crisis(doc):
             category, phrase = self._labels[match_id]
             span = doc[start:end]
-            reason = self._why_safe(doc, span, safe_spans)
+            reason = self._why_safe(doc, span, safe_spans, self._negation_in_phrase[phrase])
             if reason is None:
                 return CrisisAssessment(True, category, phrase)
             judged_safe = judged_safe or reason
@@ -82,13 +86,18 @@ class CrisisDetector:
             judged_safe = safe_spans[0][0]
         return CrisisAssessment(False, safe_frame=judged_safe)
 
-    def _why_safe(self, doc: Doc, span: Span, safe_spans: List[Tuple[str, Span]]) -> Optional[str]:
-        if self._is_negated(doc, span.start):
+    def _why_safe(
+        self, doc: Doc, span: Span, safe_spans: List[Tuple[str, Span]], negation_in_phrase: bool
+    ) -> Optional[str]:
+        if not negation_in_phrase and (self._is_negated(doc, span.start) or self._has_negation(span)):
             return "negated"
         for frame, safe in safe_spans:
             if safe.start < span.end and span.start < safe.end:
                 return frame
         return None
+
+    def _has_negation(self, span: Span) -> bool:
+        return any(t.lemma_ in self.negations or t.text in self.negations for t in span)
 
     def _is_negated(self, doc: Doc, start: int) -> bool:
         for i in range(start - 1, max(start - 1 - self.negation_window, -1), -1):
