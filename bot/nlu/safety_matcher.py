@@ -1,9 +1,12 @@
 """The safety matcher: a Rasa NLU component that sets the intent to `crisis`.
 
 It runs last in the pipeline (config.yml), after DIET and the FallbackClassifier,
-so that crisis language gets the crisis protocol whatever the model predicted, and
-so that the model's own `crisis` guess is overruled when the words were used in a
-factual question, an idiom or about someone else's past ("can you overdose on MDMA?").
+so that crisis language gets the crisis protocol whatever the model predicted.
+
+Two tiers: a crisis phrase (data/safety/crisis_patterns.yml) decides alone; the
+model's own `crisis` guess stands only when a risk word is used plainly in the message
+(not negated, not in a factual question, an idiom or someone else's past), so that
+"can you overdose on MDMA?" or "I nearly died laughing" get an answer, not an alarm.
 """
 from __future__ import annotations
 
@@ -72,8 +75,9 @@ def decide_intent(message: Message, assessment: CrisisAssessment) -> None:
     model_guess = _top_model_intent(message, ranking)
     if model_guess != CRISIS_INTENT:
         return
-    if assessment.safe_frame is None:
-        # The model heard a crisis in words the patterns do not know: trust it.
+    if assessment.risk_word is not None:
+        # The model heard a crisis, and a risk word stands plainly in the message: the
+        # patterns may not know this phrasing, so trust the model.
         crisis = next(r for r in ranking if r.get(INTENT_NAME_KEY) == CRISIS_INTENT)
         message.set(INTENT, dict(crisis), add_to_output=True)
         return
@@ -88,7 +92,7 @@ def decide_intent(message: Message, assessment: CrisisAssessment) -> None:
             [r for r in ranking if r.get(INTENT_NAME_KEY) != CRISIS_INTENT],
             add_to_output=True,
         )
-        logger.debug("Safety matcher: model's crisis guess overruled (%s)", assessment.safe_frame)
+        logger.debug("Safety matcher: model's crisis guess overruled (%s)", assessment.safe_frame or "no risk word")
 
 
 def _top_model_intent(message: Message, ranking: List[Dict[Text, Any]]) -> Optional[Text]:

@@ -23,6 +23,9 @@ from bot.safety.patterns import phrase_to_pattern
 
 # Words that end the reach of a negation: "I'm not okay, I want to die" is still a crisis.
 CLAUSE_BREAKS = {",", ".", "!", "?", ";", ":", "but", "and", "so", "because", "-", "..."}
+SENTENCE_ENDS = {".", "!", "?", "..."}
+# Safe frames whose reach is the whole sentence, for risk words only.
+SENTENCE_WIDE_FRAMES = {"distant_past"}
 
 
 @dataclass(frozen=True)
@@ -31,6 +34,9 @@ class CrisisAssessment:
     category: Optional[str] = None  # suicide, self_harm, danger, medical, harm_to_others
     matched: Optional[str] = None  # the phrase pattern that fired (for tests and review)
     safe_frame: Optional[str] = None  # why crisis-like words were judged not a crisis
+    # A risk word ("die", "pills", "knife") used plainly: not negated, not in a safe frame.
+    # Too weak to call a crisis alone; enough to back the trained model's "crisis" guess.
+    risk_word: Optional[str] = None
 
 
 def normalize(text: str) -> str:
@@ -46,11 +52,14 @@ class CrisisDetector:
         self.negation_window = int(patterns.get("negation_window", 3))
         self.crisis = Matcher(nlp.vocab)
         self.safe = Matcher(nlp.vocab)
+        self.risk = Matcher(nlp.vocab)
         self._labels: Dict[int, Tuple[str, str]] = {}
         # Phrases that spell out their own negation ("not want to be here anymore").
         self._negation_in_phrase: Dict[str, bool] = {}
         self._add_all(self.crisis, patterns["crisis"])
         self._add_all(self.safe, patterns["safe_frames"])
+        self._add_all(self.risk, {"risk_word": patterns.get("risk_words", [])})
+        self.risk_negation_window = int(patterns.get("risk_negation_window", self.negation_window))
 
     @classmethod
     def from_files(cls, spacy_model: str | Path, pattern_file: str | Path) -> "CrisisDetector":
@@ -84,7 +93,20 @@ class CrisisDetector:
             judged_safe = judged_safe or reason
         if judged_safe is None and safe_spans:
             judged_safe = safe_spans[0][0]
-        return CrisisAssessment(False, safe_frame=judged_safe)
+        return CrisisAssessment(False, safe_frame=judged_safe, risk_word=self._plain_risk_word(doc, safe_spans))
+
+    def _plain_risk_word(self, doc: Doc, safe_spans: List[Tuple[str, Span]]) -> Optional[str]:
+        sentence_of = _sentence_numbers(doc)
+        past_sentences = {sentence_of[safe.start] for frame, safe in safe_spans if frame in SENTENCE_WIDE_FRAMES}
+        for _, start, end in self.risk(doc):
+            if self._is_negated(doc, start, self.risk_negation_window):
+                continue
+            if sentence_of[start] in past_sentences:
+                continue
+            if any(safe.start < end and start < safe.end for _, safe in safe_spans):
+                continue
+            return doc[start:end].text
+        return None
 
     def _why_safe(
         self, doc: Doc, span: Span, safe_spans: List[Tuple[str, Span]], negation_in_phrase: bool
@@ -99,11 +121,22 @@ class CrisisDetector:
     def _has_negation(self, span: Span) -> bool:
         return any(t.lemma_ in self.negations or t.text in self.negations for t in span)
 
-    def _is_negated(self, doc: Doc, start: int) -> bool:
-        for i in range(start - 1, max(start - 1 - self.negation_window, -1), -1):
+    def _is_negated(self, doc: Doc, start: int, window: Optional[int] = None) -> bool:
+        window = self.negation_window if window is None else window
+        for i in range(start - 1, max(start - 1 - window, -1), -1):
             token = doc[i]
             if token.text in CLAUSE_BREAKS:
                 return False
             if token.lemma_ in self.negations or token.text in self.negations:
                 return True
         return False
+
+
+def _sentence_numbers(doc: Doc) -> List[int]:
+    """Which sentence each token is in, counting sentence-ending punctuation."""
+    numbers, current = [], 0
+    for token in doc:
+        numbers.append(current)
+        if token.text in SENTENCE_ENDS:
+            current += 1
+    return numbers

@@ -57,3 +57,23 @@ def test_negation_does_not_reach_past_the_clause(detector):
 
 def test_capitals_and_curly_quotes_do_not_hide_a_crisis(detector):
     assert detector.assess("I DON\u2019T WANT TO LIVE ANYMORE").is_crisis
+
+
+@pytest.mark.parametrize("message", ["quiero morir", "ya no puedo más, me quiero matar", "je veux mourir", "ich will sterben"])
+def test_common_crisis_phrases_in_other_languages_are_caught(detector, message):
+    assert detector.assess(message).is_crisis
+
+
+@pytest.mark.parametrize("message", ["je veux me renseigner sur le TSPT", "quero me inscrever no estudo"])
+def test_ordinary_questions_in_other_languages_are_not_a_crisis(detector, message):
+    assert not detector.assess(message).is_crisis
+
+
+def test_a_plain_risk_word_is_reported_but_is_not_a_crisis_alone(detector):
+    assessment = detector.assess("the pills make me dizzy")
+    assert not assessment.is_crisis and assessment.risk_word is not None
+
+
+def test_risk_words_in_a_distant_past_sentence_do_not_count(detector):
+    assessment = detector.assess("back in 2012 i ended up in the er after swallowing pills. i'm doing well now")
+    assert not assessment.is_crisis and assessment.risk_word is None

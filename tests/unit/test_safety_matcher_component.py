@@ -33,10 +33,16 @@ def test_model_crisis_guess_is_overruled_in_a_factual_question():
     assert "crisis" not in [r["name"] for r in message.get("intent_ranking")]
 
 
-def test_model_crisis_guess_stands_when_nothing_explains_it_away():
+def test_model_crisis_guess_stands_when_a_risk_word_is_used_plainly():
     message = message_predicted_as(("nlu_fallback", 0.45), ("crisis", 0.4), ("faq", 0.3))
-    decide_intent(message, CrisisAssessment(False))
+    decide_intent(message, CrisisAssessment(False, risk_word="pills"))
     assert message.get("intent")["name"] == "crisis"
+
+
+def test_model_crisis_guess_without_any_risk_word_is_overruled():
+    message = message_predicted_as(("crisis", 0.9), ("faq", 0.1))
+    decide_intent(message, CrisisAssessment(False))
+    assert message.get("intent")["name"] == "faq"
 
 
 def test_no_crisis_anywhere_leaves_the_prediction_alone():
