@@ -22,6 +22,7 @@ help:
 	@echo "make run    set up (venv, spaCy pipeline, model) and start the bot on SQLite"
 	@echo "make test   unit, integration and story tests"
 	@echo "make eval   NLU cross-validation, story tests and the crisis evaluation (reports/)"
+	@echo "make bench  latency of parse, answers and the crisis protocol against the real servers"
 	@echo "make train  train the full model when data or config changed"
 
 $(VENV)/.installed: requirements.txt
@@ -73,6 +74,9 @@ test: validate unit integration stories
 
 eval: $(MODEL)
 	$(ENV) $(PY) -m tests.evaluation.run_eval
+
+bench: $(MODEL)
+	$(ENV) $(PY) -m tests.benchmarks.bench_conversation
 
 clean:
 	rm -rf models tests/fixture/models results

@@ -50,6 +50,7 @@ class CrisisDetector:
         self.nlp = nlp
         self.negations = set(patterns.get("negations", []))
         self.negation_window = int(patterns.get("negation_window", 3))
+        self.present_markers = set(patterns.get("present_markers", []))
         self.crisis = Matcher(nlp.vocab)
         self.safe = Matcher(nlp.vocab)
         self.risk = Matcher(nlp.vocab)
@@ -83,10 +84,15 @@ class CrisisDetector:
     def assess(self, text: str) -> CrisisAssessment:
         doc = self.nlp(normalize(text))
         safe_spans = [(self._labels[m][0], doc[s:e]) for m, s, e in self.safe(doc)]
+        sentence_of = _sentence_numbers(doc)
+        past_only = self._sentences_only_about_the_past(doc, safe_spans, sentence_of)
         judged_safe: Optional[str] = None
         for match_id, start, end in self.crisis(doc):
             category, phrase = self._labels[match_id]
             span = doc[start:end]
+            if sentence_of[start] in past_only:
+                judged_safe = judged_safe or "distant_past"
+                continue
             reason = self._why_safe(doc, span, safe_spans, self._negation_in_phrase[phrase])
             if reason is None:
                 return CrisisAssessment(True, category, phrase)
@@ -94,6 +100,14 @@ class CrisisDetector:
         if judged_safe is None and safe_spans:
             judged_safe = safe_spans[0][0]
         return CrisisAssessment(False, safe_frame=judged_safe, risk_word=self._plain_risk_word(doc, safe_spans))
+
+    def _sentences_only_about_the_past(
+        self, doc: Doc, safe_spans: List[Tuple[str, Span]], sentence_of: List[int]
+    ) -> set:
+        """Sentences with a distant-past frame and no word that speaks of now."""
+        past = {sentence_of[safe.start] for frame, safe in safe_spans if frame in SENTENCE_WIDE_FRAMES}
+        present = {sentence_of[t.i] for t in doc if t.text in self.present_markers or t.lemma_ in self.present_markers}
+        return past - present
 
     def _plain_risk_word(self, doc: Doc, safe_spans: List[Tuple[str, Span]]) -> Optional[str]:
         sentence_of = _sentence_numbers(doc)
