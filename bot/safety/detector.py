@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Dict, List, Optional, Tuple
+from typing import Dict, List, Optional, Set, Tuple
 
 import spacy
 import yaml
@@ -23,9 +23,8 @@ from bot.safety.patterns import phrase_to_pattern
 
 # Words that end the reach of a negation: "I'm not okay, I want to die" is still a crisis.
 CLAUSE_BREAKS = {",", ".", "!", "?", ";", ":", "but", "and", "so", "because", "-", "..."}
-SENTENCE_ENDS = {".", "!", "?", "..."}
-# Safe frames whose reach is the whole sentence, for risk words only.
-SENTENCE_WIDE_FRAMES = {"distant_past"}
+# Safe frames whose reach is their whole clause rather than the words they overlap.
+CLAUSE_WIDE_FRAMES = {"distant_past"}
 
 
 @dataclass(frozen=True)
@@ -84,13 +83,13 @@ class CrisisDetector:
     def assess(self, text: str) -> CrisisAssessment:
         doc = self.nlp(normalize(text))
         safe_spans = [(self._labels[m][0], doc[s:e]) for m, s, e in self.safe(doc)]
-        sentence_of = _sentence_numbers(doc)
-        past_only = self._sentences_only_about_the_past(doc, safe_spans, sentence_of)
+        clause_of = _clause_numbers(doc)
+        past_only = self._clauses_only_about_the_past(doc, safe_spans, clause_of)
         judged_safe: Optional[str] = None
         for match_id, start, end in self.crisis(doc):
             category, phrase = self._labels[match_id]
             span = doc[start:end]
-            if sentence_of[start] in past_only:
+            if clause_of[start] in past_only:
                 judged_safe = judged_safe or "distant_past"
                 continue
             reason = self._why_safe(doc, span, safe_spans, self._negation_in_phrase[phrase])
@@ -101,21 +100,21 @@ class CrisisDetector:
             judged_safe = safe_spans[0][0]
         return CrisisAssessment(False, safe_frame=judged_safe, risk_word=self._plain_risk_word(doc, safe_spans))
 
-    def _sentences_only_about_the_past(
-        self, doc: Doc, safe_spans: List[Tuple[str, Span]], sentence_of: List[int]
-    ) -> set:
-        """Sentences with a distant-past frame and no word that speaks of now."""
-        past = {sentence_of[safe.start] for frame, safe in safe_spans if frame in SENTENCE_WIDE_FRAMES}
-        present = {sentence_of[t.i] for t in doc if t.text in self.present_markers or t.lemma_ in self.present_markers}
+    def _clauses_only_about_the_past(
+        self, doc: Doc, safe_spans: List[Tuple[str, Span]], clause_of: List[int]
+    ) -> Set[int]:
+        """Clauses with a distant-past frame and no word that speaks of now."""
+        past = {clause_of[safe.start] for frame, safe in safe_spans if frame in CLAUSE_WIDE_FRAMES}
+        present = {clause_of[t.i] for t in doc if t.text in self.present_markers or t.lemma_ in self.present_markers}
         return past - present
 
     def _plain_risk_word(self, doc: Doc, safe_spans: List[Tuple[str, Span]]) -> Optional[str]:
-        sentence_of = _sentence_numbers(doc)
-        past_sentences = {sentence_of[safe.start] for frame, safe in safe_spans if frame in SENTENCE_WIDE_FRAMES}
+        clause_of = _clause_numbers(doc)
+        past_only = self._clauses_only_about_the_past(doc, safe_spans, clause_of)
         for _, start, end in self.risk(doc):
             if self._is_negated(doc, start, self.risk_negation_window):
                 continue
-            if sentence_of[start] in past_sentences:
+            if clause_of[start] in past_only:
                 continue
             if any(safe.start < end and start < safe.end for _, safe in safe_spans):
                 continue
@@ -146,11 +145,11 @@ class CrisisDetector:
         return False
 
 
-def _sentence_numbers(doc: Doc) -> List[int]:
-    """Which sentence each token is in, counting sentence-ending punctuation."""
+def _clause_numbers(doc: Doc) -> List[int]:
+    """Which clause each token is in; a clause break starts the next one."""
     numbers, current = [], 0
     for token in doc:
-        numbers.append(current)
-        if token.text in SENTENCE_ENDS:
+        if token.text in CLAUSE_BREAKS:
             current += 1
+        numbers.append(current)
     return numbers
