@@ -3,19 +3,16 @@
 The rule in data/rules/rules_crisis.yml runs a static sentence of empathy first
 (`utter_crisis_empathy`, which works even if this server is down), then these actions.
 """
-import logging
 from typing import Any, Dict, List, Text
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.handoff import open_handoff
+from actions.handoff import ActionHandoff
 from actions.settings import settings
 from bot.config import format_crisis_lines
 from bot.models import Priority
-
-logger = logging.getLogger(__name__)
 
 
 class ActionCrisisResources(Action):
@@ -47,20 +44,13 @@ class ActionCrisisReminder(ActionCrisisResources):
         return "action_crisis_reminder"
 
 
-class ActionCrisisHandoff(Action):
-    """Records an urgent handoff and tells the user honestly when a person will reply."""
+class ActionCrisisHandoff(ActionHandoff):
+    """Records an urgent handoff (or raises the open one to urgent) and says when a person will reply."""
+
+    priority = Priority.urgent
+    reason = "crisis"
+    opened_response = "utter_crisis_handoff_opened"
+    queued_response = "utter_crisis_handoff_opened"
 
     def name(self) -> Text:
         return "action_crisis_handoff"
-
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
-    ) -> List[EventType]:
-        return open_handoff(
-            dispatcher,
-            tracker,
-            priority=Priority.urgent,
-            reason="crisis",
-            opened_response="utter_crisis_handoff_opened",
-            queued_response="utter_crisis_handoff_opened",
-        )

@@ -14,36 +14,13 @@ from bot.models import Priority
 logger = logging.getLogger(__name__)
 
 
-def open_handoff(
-    dispatcher: CollectingDispatcher,
-    tracker: Tracker,
-    *,
-    priority: Priority,
-    reason: str,
-    opened_response: str,
-    queued_response: str,
-) -> List[EventType]:
-    config = settings()
-    channel = tracker.get_latest_input_channel() or "unknown"
-    try:
-        result = request_handoff(config.database_url, tracker.sender_id, channel, priority, reason)
-    except SQLAlchemyError:
-        # Never the user's words or id in logs: only what failed.
-        logger.exception("Could not record a %s handoff request", priority.value)
-        dispatcher.utter_message(response="utter_handoff_failed", emergency_number=config.emergency_number)
-        return []
-    logger.info("Handoff ticket %s recorded (priority %s)", result.ticket_id, result.priority.value)
-    dispatcher.utter_message(
-        response=queued_response if result.already_queued else opened_response,
-        staff_hours=config.staff_hours,
-        emergency_number=config.emergency_number,
-        org_name=config.org_name,
-    )
-    return []
-
-
 class ActionHandoff(Action):
-    """The user asked for a person (or accepted the offer of one)."""
+    """The user asked for a person (or accepted the offer of one): a normal-priority ticket."""
+
+    priority = Priority.normal
+    reason = "request_human"
+    opened_response = "utter_handoff_opened"
+    queued_response = "utter_handoff_already_queued"
 
     def name(self) -> Text:
         return "action_handoff"
@@ -51,11 +28,20 @@ class ActionHandoff(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[EventType]:
-        return open_handoff(
-            dispatcher,
-            tracker,
-            priority=Priority.normal,
-            reason="request_human",
-            opened_response="utter_handoff_opened",
-            queued_response="utter_handoff_already_queued",
+        config = settings()
+        channel = tracker.get_latest_input_channel() or "unknown"
+        try:
+            result = request_handoff(config.database_url, tracker.sender_id, channel, self.priority, self.reason)
+        except SQLAlchemyError:
+            # Never the user's words or id in logs: only what failed.
+            logger.exception("Could not record a %s handoff request", self.priority.value)
+            dispatcher.utter_message(response="utter_handoff_failed", emergency_number=config.emergency_number)
+            return []
+        logger.info("Handoff ticket %s recorded (priority %s)", result.ticket_id, result.priority.value)
+        dispatcher.utter_message(
+            response=self.queued_response if result.already_queued else self.opened_response,
+            staff_hours=config.staff_hours,
+            emergency_number=config.emergency_number,
+            org_name=config.org_name,
         )
+        return []

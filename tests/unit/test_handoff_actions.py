@@ -92,11 +92,8 @@ def test_default_crisis_lines_cover_us_uk_australia_and_everywhere_else(database
 
 
 def test_store_failure_still_tells_the_user_what_to_do(monkeypatch, tmp_path):
-    monkeypatch.setenv("HANDOFF_DATABASE_URL", f"sqlite:///{tmp_path}/missing/dir/x.db")
     monkeypatch.setenv("EMERGENCY_NUMBER", "112")
     action_settings.settings.cache_clear()
-    import bot.db
-
     def broken_factory(url):
         from sqlalchemy.exc import OperationalError
 
