@@ -1,0 +1,80 @@
+"""Content rules a clinician relies on: every topic answered, sourced, short and linked."""
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests.paths import ROOT
+
+FAQ_TOPICS = [
+    "ptsd_definition", "ptsd_symptoms", "ptsd_causes", "ptsd_diagnosis", "ptsd_prevalence",
+    "ptsd_treatments", "ptsd_treatment_limits", "complex_ptsd", "support_loved_one", "coping_skills",
+    "mdma_definition", "mdma_mechanism", "mdma_session", "mdma_evidence", "mdma_side_effects",
+    "mdma_eligibility", "mdma_legal_status", "mdma_access", "mdma_vs_recreational", "mdma_addiction",
+    "drug_sourcing", "preparation_sessions", "integration_definition", "integration_sessions",
+    "integration_practices", "combined_therapies", "long_term_outcomes", "ketamine_therapy",
+    "somatic_therapy", "about_service", "privacy",
+]
+INTENTS = ["greet", "goodbye", "thank", "affirm", "deny", "bot_challenge", "capabilities",
+           "request_human", "crisis", "out_of_scope"]
+MAX_WORDS = 120
+MIN_EXAMPLES = 20
+
+
+def load_yaml_files(folder: str, key: str) -> list:
+    return [yaml.safe_load(path.read_text())[key] for path in sorted((ROOT / folder).glob("*.yml"))]
+
+
+def faq_responses() -> dict:
+    merged = {}
+    for responses in load_yaml_files("data/responses", "responses"):
+        merged.update(responses)
+    return merged
+
+
+def nlu_examples() -> dict:
+    examples = {}
+    for blocks in load_yaml_files("data/nlu", "nlu"):
+        for block in blocks:
+            lines = [line[2:].strip() for line in block["examples"].splitlines() if line.startswith("- ")]
+            examples.setdefault(block["intent"], []).extend(lines)
+    return examples
+
+
+@pytest.mark.parametrize("topic", FAQ_TOPICS)
+def test_every_topic_has_a_short_sourced_answer_with_related_topics(topic):
+    [variant] = faq_responses()[f"utter_faq/{topic}"]
+    text = variant["text"]
+    assert len(re.findall(r"\S+", text)) <= MAX_WORDS, "too long to read on a phone"
+    assert re.search(r"^Source: .+", text, re.MULTILINE), "every answer names its source"
+    buttons = variant["buttons"]
+    assert 2 <= len(buttons) <= 3
+    for button in buttons:
+        key = button["payload"].removeprefix("/faq/")
+        assert button["payload"] == "/request_human" or key in FAQ_TOPICS, button
+
+
+@pytest.mark.parametrize("intent", [f"faq/{t}" for t in FAQ_TOPICS] + INTENTS)
+def test_every_topic_has_enough_training_examples(intent):
+    assert len(nlu_examples().get(intent, [])) >= MIN_EXAMPLES
+
+
+def test_no_example_is_in_two_topics():
+    owner = {}
+    for intent, examples in nlu_examples().items():
+        for example in examples:
+            key = re.sub(r"\W+", " ", example.lower()).strip()
+            assert owner.setdefault(key, intent) == intent, f"{example!r} in {owner[key]} and {intent}"
+
+
+def test_doses_appear_only_as_trial_facts():
+    for name, [variant] in faq_responses().items():
+        if re.search(r"\d+\s?mg", variant["text"]):
+            assert name == "utter_faq/mdma_session" and "not advice for personal use" in variant["text"]
+
+
+def test_status_of_mdma_therapy_is_stated_honestly():
+    responses = faq_responses()
+    for topic in ("mdma_definition", "mdma_evidence", "mdma_legal_status", "mdma_access"):
+        assert "not FDA-approved" in responses[f"utter_faq/{topic}"][0]["text"].replace("**", ""), topic
