@@ -7,6 +7,7 @@ from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.exc import SQLAlchemyError
 
+from actions.session import deployment_slots
 from actions.settings import settings
 from bot.handoffs import request_handoff
 from bot.models import Priority
@@ -44,4 +45,5 @@ class ActionHandoff(Action):
             emergency_number=config.emergency_number,
             org_name=config.org_name,
         )
-        return []
+        # A conversation that opens with a crisis gets no welcome; set the slots here too.
+        return deployment_slots()

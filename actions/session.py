@@ -1,33 +1,38 @@
-"""Opening of every conversation: the two-sentence disclaimer, filled from configuration."""
+"""The welcome of every conversation: the two-sentence disclaimer, filled from configuration.
+
+Run by the conversation-start rules in data/rules/rules_welcome.yml, right before the
+answer to the first message. It is not a custom `action_session_start`: if the action
+server were down, a failing session start would lose its events and derail every rule,
+the crisis rule included. A crisis as the first message gets no welcome at all, only
+the crisis protocol.
+"""
 from typing import Any, Dict, List, Text
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import ActionExecuted, EventType, SessionStarted, SlotSet
+from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.settings import settings
 
 
-class ActionSessionStart(Action):
+def deployment_slots() -> List[EventType]:
+    """Slots that let answers such as "about_service" name the organisation."""
+    config = settings()
+    return [SlotSet("org_name", config.org_name), SlotSet("staff_hours", config.staff_hours)]
+
+
+class ActionWelcome(Action):
     def name(self) -> Text:
-        return "action_session_start"
+        return "action_welcome"
 
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[EventType]:
         config = settings()
-        # The slots let answers such as "about_service" name the organisation without
-        # hard-coding it in the content files.
-        events: List[EventType] = [
-            SessionStarted(),
-            SlotSet("org_name", config.org_name),
-            SlotSet("staff_hours", config.staff_hours),
-        ]
         dispatcher.utter_message(
             response="utter_disclaimer",
             org_name=config.org_name,
             staff_hours=config.staff_hours,
             emergency_number=config.emergency_number,
         )
-        events.append(ActionExecuted("action_listen"))
-        return events
+        return deployment_slots()

@@ -69,7 +69,10 @@ def _wait_until(check, what: str, process: subprocess.Popen, log: Path) -> None:
 
 
 @contextmanager
-def running_stack(model: Path, workdir: Path, extra_env: Dict[str, str] | None = None) -> Iterator[Stack]:
+def running_stack(
+    model: Path, workdir: Path, extra_env: Dict[str, str] | None = None, with_action_server: bool = True
+) -> Iterator[Stack]:
+    """The Rasa server, and unless told otherwise the action server, on free ports."""
     rasa_port, action_port = free_port(), free_port()
     token = "test-token-not-secret"
     handoff_url = f"sqlite:///{workdir / 'handoff.db'}"
@@ -86,8 +89,10 @@ def running_stack(model: Path, workdir: Path, extra_env: Dict[str, str] | None =
     )
     env.update(extra_env or {})
     action_log, rasa_log = workdir / "actions.log", workdir / "rasa.log"
+    # Without an action server, ACTION_SERVER_URL points at a port nothing listens on.
     actions = subprocess.Popen(
-        [RASA, "run", "actions", "--actions", "actions", "--port", str(action_port)],
+        [RASA, "run", "actions", "--actions", "actions", "--port", str(action_port)]
+        if with_action_server else ["sleep", "infinity"],
         cwd=ROOT, env=env, stdout=action_log.open("w"), stderr=subprocess.STDOUT,
     )
     rasa = subprocess.Popen(
@@ -96,8 +101,9 @@ def running_stack(model: Path, workdir: Path, extra_env: Dict[str, str] | None =
         cwd=ROOT, env=env, stdout=rasa_log.open("w"), stderr=subprocess.STDOUT,
     )
     try:
-        _wait_until(lambda: requests.get(f"http://127.0.0.1:{action_port}/health", timeout=2).ok,
-                    "action server", actions, action_log)
+        if with_action_server:
+            _wait_until(lambda: requests.get(f"http://127.0.0.1:{action_port}/health", timeout=2).ok,
+                        "action server", actions, action_log)
         rasa_url = f"http://127.0.0.1:{rasa_port}"
         _wait_until(lambda: requests.get(f"{rasa_url}/status", params={"token": token}, timeout=2)
                     .json().get("model_file"), "Rasa server", rasa, rasa_log)

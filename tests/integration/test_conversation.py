@@ -42,13 +42,13 @@ def test_topic_button_gets_the_answer_with_its_source_and_related_topics(stack):
     assert 2 <= len(answer["buttons"]) <= 3
 
 
-def test_crisis_message_gets_empathy_lines_and_an_urgent_handoff_in_that_order(stack):
+def test_crisis_as_first_message_gets_empathy_first_and_no_welcome(stack):
     user = new_user()
-    stack.say(user, "/greet")
     replies = texts(stack.say(user, "I can't do this anymore, I want to end my life"))
     assert replies[0].startswith("I'm really sorry you're going through this")
     assert "call 999" in replies[1] and "Samaritans, call 116 123" in replies[1] and "findahelpline.com" in replies[1]
     assert "Harbour Trauma Clinic" in replies[2] and "weekdays 9am to 5pm" in replies[2]
+    assert len(replies) == 3
     [ticket] = tickets_for(stack, user)
     assert (ticket.priority, ticket.reason, ticket.channel) == (Priority.urgent, "crisis", "rest")
 
@@ -58,6 +58,14 @@ def test_saying_no_after_a_crisis_message_still_gives_the_crisis_lines(stack):
     stack.say(user, "i took a whole bottle of pills")
     replies = texts(stack.say(user, "/deny"))
     assert "116 123" in replies[0] and "999" in replies[0]
+
+
+def test_crisis_later_in_a_conversation_gets_the_same_protocol(stack):
+    user = new_user()
+    stack.say(user, "/faq/mdma_session")
+    replies = texts(stack.say(user, "my ex is outside my door with a knife"))
+    assert replies[0].startswith("I'm really sorry") and "call 999" in replies[1]
+    assert tickets_for(stack, user)[0].priority == Priority.urgent
 
 
 def test_crisis_words_are_caught_even_when_the_model_hears_a_question(stack):

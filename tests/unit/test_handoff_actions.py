@@ -10,7 +10,7 @@ from sqlalchemy import select
 from actions import settings as action_settings
 from actions.crisis import ActionCrisisHandoff, ActionCrisisReminder, ActionCrisisResources
 from actions.handoff import ActionHandoff
-from actions.session import ActionSessionStart
+from actions.session import ActionWelcome
 from bot.db import session_factory
 from bot.models import HandoffTicket, Priority, TicketStatus
 
@@ -106,9 +106,13 @@ def test_store_failure_still_tells_the_user_what_to_do(monkeypatch, tmp_path):
     action_settings.settings.cache_clear()
 
 
-def test_new_session_opens_with_the_disclaimer_and_sets_the_organisation(database_url):
-    messages, events = run(ActionSessionStart(), tracker_for())
+def test_welcome_says_the_disclaimer_and_sets_the_organisation(database_url):
+    messages, events = run(ActionWelcome(), tracker_for())
     assert messages[0]["response"] == "utter_disclaimer"
     assert messages[0]["org_name"] == "Harbour Trauma Clinic"
     assert {"event": "slot", "name": "org_name", "value": "Harbour Trauma Clinic", "timestamp": None} in events
-    assert events[-1]["event"] == "action" and events[-1]["name"] == "action_listen"
+
+
+def test_crisis_handoff_sets_the_organisation_for_a_conversation_without_welcome(database_url):
+    _, events = run(ActionCrisisHandoff(), tracker_for())
+    assert {"event": "slot", "name": "org_name", "value": "Harbour Trauma Clinic", "timestamp": None} in events
