@@ -105,7 +105,8 @@ class CrisisDetector:
     ) -> Set[int]:
         """Clauses with a distant-past frame and no word that speaks of now."""
         past = {clause_of[safe.start] for frame, safe in safe_spans if frame in CLAUSE_WIDE_FRAMES}
-        present = {clause_of[t.i] for t in doc if t.text in self.present_markers or t.lemma_ in self.present_markers}
+        # Exact words: "wanted" is not "want".
+        present = {clause_of[t.i] for t in doc if t.text in self.present_markers}
         return past - present
 
     def _plain_risk_word(self, doc: Doc, safe_spans: List[Tuple[str, Span]]) -> Optional[str]:
