@@ -98,7 +98,8 @@ class CrisisDetector:
             judged_safe = judged_safe or reason
         if judged_safe is None and safe_spans:
             judged_safe = safe_spans[0][0]
-        return CrisisAssessment(False, safe_frame=judged_safe, risk_word=self._plain_risk_word(doc, safe_spans))
+        risk_word = self._plain_risk_word(doc, safe_spans, clause_of, past_only)
+        return CrisisAssessment(False, safe_frame=judged_safe, risk_word=risk_word)
 
     def _clauses_only_about_the_past(
         self, doc: Doc, safe_spans: List[Tuple[str, Span]], clause_of: List[int]
@@ -109,15 +110,15 @@ class CrisisDetector:
         present = {clause_of[t.i] for t in doc if t.text in self.present_markers}
         return past - present
 
-    def _plain_risk_word(self, doc: Doc, safe_spans: List[Tuple[str, Span]]) -> Optional[str]:
-        clause_of = _clause_numbers(doc)
-        past_only = self._clauses_only_about_the_past(doc, safe_spans, clause_of)
+    def _plain_risk_word(
+        self, doc: Doc, safe_spans: List[Tuple[str, Span]], clause_of: List[int], past_only: Set[int]
+    ) -> Optional[str]:
         for _, start, end in self.risk(doc):
             if self._is_negated(doc, start, self.risk_negation_window):
                 continue
             if clause_of[start] in past_only:
                 continue
-            if any(safe.start < end and start < safe.end for _, safe in safe_spans):
+            if any(_overlap(doc[start:end], safe) for _, safe in safe_spans):
                 continue
             return doc[start:end].text
         return None
@@ -128,12 +129,15 @@ class CrisisDetector:
         if not negation_in_phrase and (self._is_negated(doc, span.start) or self._has_negation(span)):
             return "negated"
         for frame, safe in safe_spans:
-            if safe.start < span.end and span.start < safe.end:
+            if _overlap(span, safe):
                 return frame
         return None
 
+    def _is_negation(self, token) -> bool:
+        return token.lemma_ in self.negations or token.text in self.negations
+
     def _has_negation(self, span: Span) -> bool:
-        return any(t.lemma_ in self.negations or t.text in self.negations for t in span)
+        return any(self._is_negation(t) for t in span)
 
     def _is_negated(self, doc: Doc, start: int, window: Optional[int] = None) -> bool:
         window = self.negation_window if window is None else window
@@ -141,9 +145,13 @@ class CrisisDetector:
             token = doc[i]
             if token.text in CLAUSE_BREAKS:
                 return False
-            if token.lemma_ in self.negations or token.text in self.negations:
+            if self._is_negation(token):
                 return True
         return False
+
+
+def _overlap(a: Span, b: Span) -> bool:
+    return a.start < b.end and b.start < a.end
 
 
 def _clause_numbers(doc: Doc) -> List[int]:
