@@ -2,8 +2,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Optional
-
 from sqlalchemy import select
 
 from bot.db import session_factory
@@ -48,12 +46,3 @@ def request_handoff(
         session.flush()
         return HandoffResult(ticket.id, ticket.priority, already_queued=False)
 
-
-def active_ticket_for(database_url: str, conversation_id: str) -> Optional[HandoffTicket]:
-    Session = session_factory(database_url)
-    with Session() as session:
-        return session.execute(
-            select(HandoffTicket)
-            .where(HandoffTicket.conversation_id == conversation_id)
-            .where(HandoffTicket.status.in_(ACTIVE_STATUSES))
-        ).scalars().first()
