@@ -22,7 +22,7 @@ help:
 	@echo "make run    set up (venv, spaCy pipeline, model) and start the bot on SQLite"
 	@echo "make test   unit, integration and story tests"
 	@echo "make eval   NLU cross-validation, story tests and the crisis evaluation (reports/)"
-	@echo "make bench  latency of parse, answers and the crisis protocol against the real servers"
+	@echo "make bench  latency of answers, the crisis protocol and the staff API against the real servers"
 	@echo "make train  train the full model when data or config changed"
 
 $(VENV)/.installed: requirements.txt
@@ -63,7 +63,9 @@ run: $(MODEL)
 unit: $(SPACY_MODEL)/meta.json
 	$(ENV) $(PY) -m pytest tests/unit -q
 
+# The staff console's browser test needs Debian's chromium (.ci/run installs it).
 integration: $(FIXTURE_MODEL)
+	@command -v chromium >/dev/null || { echo "Install chromium for the browser tests: sudo apt-get install chromium"; exit 1; }
 	$(ENV) $(PY) -m pytest tests/integration -q
 
 stories: $(MODEL)
@@ -77,6 +79,7 @@ eval: $(MODEL)
 
 bench: $(MODEL)
 	$(ENV) $(PY) -m tests.benchmarks.bench_conversation
+	$(ENV) $(PY) -m tests.benchmarks.bench_staff_api
 
 clean:
 	rm -rf models tests/fixture/models results

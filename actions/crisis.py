@@ -12,6 +12,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.handoff import ActionHandoff
 from actions.settings import settings
 from bot.config import format_crisis_lines
+from bot.handoffs import HandoffResult
 from bot.models import Priority
 
 
@@ -49,8 +50,10 @@ class ActionCrisisHandoff(ActionHandoff):
 
     priority = Priority.urgent
     reason = "crisis"
-    opened_response = "utter_crisis_handoff_opened"
-    queued_response = "utter_crisis_handoff_opened"
 
     def name(self) -> Text:
         return "action_crisis_handoff"
+
+    def response_for(self, result: HandoffResult, tracker: Tracker) -> Text:
+        # Already waiting for staff: the crisis lines were just given; say the request is now urgent.
+        return "utter_crisis_handoff_raised" if result.already_queued else "utter_crisis_handoff_opened"

@@ -1,16 +1,17 @@
-"""Handoff to a person: records a ticket in the handoff store and says what happens next."""
+"""Handoff to a person: records a ticket, pauses the bot, and says honestly when a reply will come."""
 import logging
 from typing import Any, Dict, List, Text
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import EventType
+from rasa_sdk.events import ConversationPaused, ConversationResumed, EventType
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.exc import SQLAlchemyError
 
 from actions.session import deployment_slots
 from actions.settings import settings
-from bot.handoffs import request_handoff
+from bot.handoffs import HandoffResult, request_handoff
 from bot.models import Priority
+from bot.staff_hours import staff_at_work
 
 logger = logging.getLogger(__name__)
 
@@ -20,11 +21,18 @@ class ActionHandoff(Action):
 
     priority = Priority.normal
     reason = "request_human"
-    opened_response = "utter_handoff_opened"
-    queued_response = "utter_handoff_already_queued"
 
     def name(self) -> Text:
         return "action_handoff"
+
+    def response_for(self, result: HandoffResult, tracker: Tracker) -> Text:
+        if result.claimed:
+            return "utter_handoff_staff_already_here"
+        if result.already_queued:
+            return "utter_handoff_already_queued"
+        config = settings()
+        at_work = staff_at_work(config.staff_schedule, config.staff_timezone)
+        return "utter_handoff_opened" if at_work else "utter_handoff_opened_out_of_hours"
 
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
@@ -34,16 +42,30 @@ class ActionHandoff(Action):
         try:
             result = request_handoff(config.database_url, tracker.sender_id, channel, self.priority, self.reason)
         except SQLAlchemyError:
-            # Never the user's words or id in logs: only what failed.
+            # Never the user's words or id in logs: only what failed. The bot is not paused,
+            # since nobody would be told to answer.
             logger.exception("Could not record a %s handoff request", self.priority.value)
             dispatcher.utter_message(response="utter_handoff_failed", emergency_number=config.emergency_number)
             return []
         logger.info("Handoff ticket %s recorded (priority %s)", result.ticket_id, result.priority.value)
         dispatcher.utter_message(
-            response=self.queued_response if result.already_queued else self.opened_response,
+            response=self.response_for(result, tracker),
             staff_hours=config.staff_hours,
             emergency_number=config.emergency_number,
             org_name=config.org_name,
         )
         # A conversation that opens with a crisis gets no welcome; set the slots here too.
-        return deployment_slots()
+        return deployment_slots() + [ConversationPaused()]
+
+
+class ActionHandoffResume(Action):
+    """Run by the web app when staff resolve a handoff: the bot answers again and says so."""
+
+    def name(self) -> Text:
+        return "action_handoff_resume"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[EventType]:
+        dispatcher.utter_message(response="utter_handoff_resumed", org_name=settings().org_name)
+        return [ConversationResumed()]

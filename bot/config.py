@@ -39,6 +39,19 @@ class Settings:
     emergency_number: str
     crisis_lines: List[CrisisLine] = field(default_factory=list)
     database_url: str = ""
+    # When staff actually work, machine-readable (see bot/staff_hours.py), and its time zone.
+    staff_schedule: str = "Mon-Fri 09:00-17:00"
+    staff_timezone: str = "UTC"
+    # The web app (widget, staff console) and how it reaches the Rasa server's HTTP API.
+    web_port: int = 8000
+    rasa_url: str = "http://localhost:5005"
+    rasa_api_token: str = ""
+    tracker_database_url: str = ""
+    # Conversations older than this many days are deleted by `python -m bot purge`.
+    retention_days: int = 90
+    # Set STAFF_COOKIE_SECURE=false only for plain-HTTP development off localhost.
+    cookie_secure: bool = True
+    public_url: str = "http://localhost:8000"
 
 
 def load_dotenv(path: Path = PROJECT_ROOT / ".env") -> None:
@@ -62,16 +75,44 @@ def default_database_url() -> str:
     return f"sqlite:///{PROJECT_ROOT / 'var' / 'handoff.db'}"
 
 
+def default_tracker_database_url() -> str:
+    """The SQLite tracker store of endpoints.yml (TRACKER_SQLITE_PATH, relative to the project)."""
+    path = Path(os.environ.get("TRACKER_SQLITE_PATH", "var/rasa_tracker.db"))
+    return f"sqlite:///{path if path.is_absolute() else PROJECT_ROOT / path}"
+
+
+def rasa_api_token() -> str:
+    """RASA_API_TOKEN, else the one `make run` generated into var/ (never committed)."""
+    token = os.environ.get("RASA_API_TOKEN", "")
+    generated = PROJECT_ROOT / "var" / "rasa_api_token"
+    if not token and generated.is_file():
+        token = generated.read_text().strip()
+    return token
+
+
 def load_settings() -> Settings:
+    """Reads and checks the configuration; a value that cannot work fails here, at start-up."""
     load_dotenv()
     env = os.environ
-    return Settings(
+    settings = Settings(
         org_name=env.get("ORG_NAME", "the clinic"),
         staff_hours=env.get("STAFF_HOURS", "Monday to Friday, 9am to 5pm"),
         emergency_number=env.get("EMERGENCY_NUMBER", "your local emergency number (911, 999, 112 or 000)"),
         crisis_lines=_crisis_lines(env.get("CRISIS_LINES")),
         database_url=env.get("HANDOFF_DATABASE_URL") or env.get("DATABASE_URL") or default_database_url(),
+        staff_schedule=env.get("STAFF_SCHEDULE", "Mon-Fri 09:00-17:00"),
+        staff_timezone=env.get("STAFF_TIMEZONE", "UTC"),
+        web_port=int(env.get("WEB_PORT", "8000")),
+        rasa_url=env.get("RASA_URL") or f"http://localhost:{env.get('RASA_PORT', '5005')}",
+        rasa_api_token=rasa_api_token(),
+        tracker_database_url=env.get("TRACKER_DATABASE_URL") or default_tracker_database_url(),
+        retention_days=int(env.get("RETENTION_DAYS", "90")),
+        cookie_secure=env.get("STAFF_COOKIE_SECURE", "true").lower() != "false",
+        public_url=env.get("PUBLIC_URL") or f"http://localhost:{env.get('WEB_PORT', '8000')}",
     )
+    from bot.staff_hours import staff_at_work
+    staff_at_work(settings.staff_schedule, settings.staff_timezone)  # raises on a bad schedule or zone
+    return settings
 
 
 def format_crisis_lines(lines: List[CrisisLine]) -> str:

@@ -1,4 +1,4 @@
-"""Database engine and sessions for the handoff store (one session per unit of work)."""
+"""Database engines and sessions (one session per unit of work)."""
 from __future__ import annotations
 
 from functools import lru_cache
@@ -13,11 +13,18 @@ from bot.models import Base
 
 
 @lru_cache(maxsize=None)
-def engine_for(database_url: str) -> Engine:
+def plain_engine_for(database_url: str) -> Engine:
+    """An engine with no tables created: for databases another program owns (Rasa's tracker store)."""
     url = make_url(database_url)
     if url.get_backend_name() == "sqlite" and url.database:
         Path(url.database).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(database_url, future=True, pool_pre_ping=True)
+    return create_engine(database_url, future=True, pool_pre_ping=True)
+
+
+@lru_cache(maxsize=None)
+def engine_for(database_url: str) -> Engine:
+    """The handoff store's engine; creates its tables on first use."""
+    engine = plain_engine_for(database_url)
     Base.metadata.create_all(engine)
     return engine
 

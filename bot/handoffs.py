@@ -1,14 +1,41 @@
-"""Queries and commands of the handoff workflow, each named after what it does."""
+"""Queries and commands of the handoff workflow, each named after what it does.
+
+Every command that staff perform takes the acting staff member from their login
+session (never from the request body), so one person cannot act as another.
+"""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
+from typing import Dict, List, Optional
 
-from sqlalchemy import select
+from sqlalchemy import case, func, select
+from sqlalchemy.orm import Session
 
 from bot.db import session_factory
-from bot.models import HandoffTicket, Priority, TicketStatus
+from bot.models import HandoffNote, HandoffTicket, Priority, StaffUser, TicketStatus, utcnow
 
 ACTIVE_STATUSES = (TicketStatus.open, TicketStatus.claimed)
+# How a handoff ended; the console offers these when resolving.
+OUTCOMES = ("answered", "referred", "crisis_support", "no_response", "other")
+
+
+class HandoffError(Exception):
+    """A staff command that cannot be done; `status` is the HTTP status that says why."""
+
+    status = 400
+
+
+class TicketNotFound(HandoffError):
+    status = 404
+
+
+class NotYours(HandoffError):
+    status = 403
+
+
+class WrongState(HandoffError):
+    status = 409
 
 
 @dataclass(frozen=True)
@@ -16,6 +43,29 @@ class HandoffResult:
     ticket_id: int
     priority: Priority
     already_queued: bool
+    claimed: bool = False  # a member of staff already has the conversation
+
+
+@dataclass(frozen=True)
+class QueueFilter:
+    status: Optional[TicketStatus] = None
+    priority: Optional[Priority] = None
+    outcome: Optional[str] = None
+    staff_id: Optional[int] = None
+    created_from: Optional[datetime] = None
+    created_to: Optional[datetime] = None
+    limit: int = 50
+    offset: int = 0
+
+
+def active_ticket(session: Session, conversation_id: str) -> Optional[HandoffTicket]:
+    return session.execute(
+        select(HandoffTicket)
+        .where(HandoffTicket.conversation_id == conversation_id)
+        .where(HandoffTicket.status.in_(ACTIVE_STATUSES))
+        .order_by(HandoffTicket.created_at.desc())
+        .limit(1)
+    ).scalar_one_or_none()
 
 
 def request_handoff(
@@ -24,18 +74,13 @@ def request_handoff(
     """Open a ticket, or reuse the conversation's active one (raising it to urgent if needed)."""
     Session = session_factory(database_url)
     with Session.begin() as session:
-        ticket = session.execute(
-            select(HandoffTicket)
-            .where(HandoffTicket.conversation_id == conversation_id)
-            .where(HandoffTicket.status.in_(ACTIVE_STATUSES))
-            .order_by(HandoffTicket.created_at.desc())
-            .limit(1)
-        ).scalar_one_or_none()
+        ticket = active_ticket(session, conversation_id)
         if ticket is not None:
             if priority == Priority.urgent and ticket.priority != Priority.urgent:
                 ticket.priority = Priority.urgent
                 ticket.reason = reason
-            return HandoffResult(ticket.id, ticket.priority, already_queued=True)
+            return HandoffResult(ticket.id, ticket.priority, already_queued=True,
+                                 claimed=ticket.status == TicketStatus.claimed)
         ticket = HandoffTicket(
             conversation_id=conversation_id,
             channel=channel,
@@ -47,3 +92,79 @@ def request_handoff(
         session.flush()
         return HandoffResult(ticket.id, ticket.priority, already_queued=False)
 
+
+def list_tickets(session: Session, query: QueueFilter) -> List[HandoffTicket]:
+    """The queue order staff work in: urgent first, then oldest first."""
+    statement = select(HandoffTicket)
+    if query.status:
+        statement = statement.where(HandoffTicket.status == query.status)
+    if query.priority:
+        statement = statement.where(HandoffTicket.priority == query.priority)
+    if query.outcome:
+        statement = statement.where(HandoffTicket.outcome == query.outcome)
+    if query.staff_id:
+        statement = statement.where(HandoffTicket.assigned_staff_id == query.staff_id)
+    if query.created_from:
+        statement = statement.where(HandoffTicket.created_at >= query.created_from)
+    if query.created_to:
+        statement = statement.where(HandoffTicket.created_at < query.created_to)
+    urgent_first = case((HandoffTicket.priority == Priority.urgent, 0), else_=1)
+    statement = statement.order_by(urgent_first, HandoffTicket.created_at, HandoffTicket.id)
+    return list(session.execute(statement.limit(query.limit).offset(query.offset)).scalars())
+
+
+def count_by_status(session: Session) -> Dict[str, int]:
+    counts = {status.value: 0 for status in TicketStatus}
+    rows = session.execute(select(HandoffTicket.status, func.count()).group_by(HandoffTicket.status))
+    for status, count in rows:
+        counts[status.value] = count
+    return counts
+
+
+def get_ticket(session: Session, ticket_id: int) -> HandoffTicket:
+    ticket = session.get(HandoffTicket, ticket_id)
+    if ticket is None:
+        raise TicketNotFound("No such handoff")
+    return ticket
+
+
+def claim(session: Session, ticket_id: int, staff: StaffUser) -> HandoffTicket:
+    ticket = get_ticket(session, ticket_id)
+    if ticket.status == TicketStatus.resolved:
+        raise WrongState("This handoff is already resolved")
+    if ticket.status == TicketStatus.claimed and ticket.assigned_staff_id != staff.id:
+        raise NotYours(f"Already claimed by {ticket.assigned_staff.display_name}")
+    ticket.status = TicketStatus.claimed
+    ticket.assigned_staff_id = staff.id
+    ticket.claimed_at = ticket.claimed_at or utcnow()
+    return ticket
+
+
+def ticket_owned_by(session: Session, ticket_id: int, staff: StaffUser) -> HandoffTicket:
+    """The ticket, if `staff` has claimed it and it is still active: replies and resolving need that."""
+    ticket = get_ticket(session, ticket_id)
+    if ticket.status == TicketStatus.resolved:
+        raise WrongState("This handoff is already resolved")
+    if ticket.status != TicketStatus.claimed:
+        raise WrongState("Claim this handoff first")
+    if ticket.assigned_staff_id != staff.id:
+        raise NotYours(f"Claimed by {ticket.assigned_staff.display_name}")
+    return ticket
+
+
+def resolve(session: Session, ticket_id: int, staff: StaffUser, outcome: str) -> HandoffTicket:
+    if outcome not in OUTCOMES:
+        raise HandoffError(f"Outcome must be one of {', '.join(OUTCOMES)}")
+    ticket = ticket_owned_by(session, ticket_id, staff)
+    ticket.status = TicketStatus.resolved
+    ticket.outcome = outcome
+    ticket.resolved_at = utcnow()
+    return ticket
+
+
+def add_note(session: Session, ticket_id: int, staff: StaffUser, text: str) -> HandoffNote:
+    ticket = get_ticket(session, ticket_id)
+    note = HandoffNote(ticket_id=ticket.id, staff_id=staff.id, text=text)
+    session.add(note)
+    session.flush()
+    return note

@@ -1,15 +1,16 @@
 """SQLAlchemy models of the handoff store.
 
 Rasa's tracker store keeps the transcript; these tables only hold what the handoff
-workflow adds on top of it. Written in the 2.0 style that SQLAlchemy 1.4 supports.
+workflow adds on top of it: tickets, staff accounts and sessions, internal notes and
+the audit log. Written in the 2.0 style that SQLAlchemy 1.4 supports.
 """
 from __future__ import annotations
 
 import enum
 from datetime import datetime, timezone
 
-from sqlalchemy import Column, DateTime, Enum, Index, Integer, String, Text
-from sqlalchemy.orm import declarative_base
+from sqlalchemy import Boolean, Column, DateTime, Enum, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import declarative_base, relationship
 
 Base = declarative_base()
 
@@ -29,6 +30,42 @@ class TicketStatus(str, enum.Enum):
     resolved = "resolved"
 
 
+class Role(str, enum.Enum):
+    staff = "staff"
+    admin = "admin"
+
+
+class StaffUser(Base):
+    """A clinic staff account. Only the argon2 hash of the password is stored."""
+
+    __tablename__ = "staff_users"
+
+    id = Column(Integer, primary_key=True)
+    email = Column(String(255), nullable=False, unique=True)
+    display_name = Column(String(120), nullable=False)
+    password_hash = Column(String(255), nullable=False)
+    role = Column(Enum(Role, name="staff_role"), nullable=False, default=Role.staff)
+    active = Column(Boolean, nullable=False, default=True)
+    failed_logins = Column(Integer, nullable=False, default=0)
+    locked_until = Column(DateTime(timezone=True), nullable=True)
+    created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+
+
+class StaffSession(Base):
+    """A logged-in browser. The cookie holds a random token; only its SHA-256 is stored."""
+
+    __tablename__ = "staff_sessions"
+
+    id = Column(Integer, primary_key=True)
+    token_hash = Column(String(64), nullable=False, unique=True)
+    csrf_token = Column(String(64), nullable=False)
+    staff_id = Column(Integer, ForeignKey("staff_users.id", ondelete="CASCADE"), nullable=False)
+    created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+    expires_at = Column(DateTime(timezone=True), nullable=False)
+
+    staff = relationship(StaffUser, lazy="joined")
+
+
 class HandoffTicket(Base):
     """A request for a person to take over one conversation."""
 
@@ -43,9 +80,46 @@ class HandoffTicket(Base):
     reason = Column(String(64), nullable=False)
     created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
     updated_at = Column(DateTime(timezone=True), nullable=False, default=utcnow, onupdate=utcnow)
-    note = Column(Text, nullable=True)
+    assigned_staff_id = Column(Integer, ForeignKey("staff_users.id"), nullable=True)
+    claimed_at = Column(DateTime(timezone=True), nullable=True)
+    resolved_at = Column(DateTime(timezone=True), nullable=True)
+    # How it ended, one of OUTCOMES in bot/handoffs.py (for supervision and review).
+    outcome = Column(String(64), nullable=True)
+
+    assigned_staff = relationship(StaffUser, lazy="joined")
+    notes = relationship("HandoffNote", cascade="all, delete-orphan", order_by="HandoffNote.id")
 
     __table_args__ = (
         Index("ix_handoff_queue", "status", "priority", "created_at"),
         Index("ix_handoff_conversation", "conversation_id", "status"),
+        Index("ix_handoff_review", "created_at"),
     )
+
+
+class HandoffNote(Base):
+    """An internal note by staff on a ticket; never shown to the user."""
+
+    __tablename__ = "handoff_notes"
+
+    id = Column(Integer, primary_key=True)
+    ticket_id = Column(Integer, ForeignKey("handoff_tickets.id", ondelete="CASCADE"), nullable=False, index=True)
+    staff_id = Column(Integer, ForeignKey("staff_users.id"), nullable=False)
+    text = Column(Text, nullable=False)
+    created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+
+    staff = relationship(StaffUser, lazy="joined")
+
+
+class AuditEntry(Base):
+    """Who did what, when. Holds ids and action names, never a user's or a note's words."""
+
+    __tablename__ = "audit_log"
+
+    id = Column(Integer, primary_key=True)
+    at = Column(DateTime(timezone=True), nullable=False, default=utcnow, index=True)
+    staff_id = Column(Integer, ForeignKey("staff_users.id"), nullable=True)
+    action = Column(String(64), nullable=False)
+    ticket_id = Column(Integer, nullable=True, index=True)
+    detail = Column(String(255), nullable=True)
+
+    staff = relationship(StaffUser, lazy="joined")

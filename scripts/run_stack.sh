@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Starts the action server and the Rasa server (REST + socket.io, HTTP API with a
-# token) on the SQLite stores under var/. Ctrl-C stops both.
+# Starts the action server, the Rasa server (REST + socket.io, HTTP API with a token)
+# and the web app (staff console) on the SQLite stores under var/. Ctrl-C stops all three.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/env.sh
@@ -12,6 +12,7 @@ if [ -z "${RASA_API_TOKEN:-}" ]; then
     (umask 077; .venv/bin/python -c 'import secrets; print(secrets.token_urlsafe(32))' > var/rasa_api_token)
   fi
   RASA_API_TOKEN="$(cat var/rasa_api_token)"
+  export RASA_API_TOKEN
   echo "RASA_API_TOKEN not set: using the token in var/rasa_api_token"
 fi
 
@@ -26,9 +27,13 @@ trap stop INT TERM EXIT
 
 .venv/bin/rasa run actions --actions actions --port "$ACTION_PORT" &
 pids+=($!)
-.venv/bin/rasa run --enable-api --auth-token "$RASA_API_TOKEN" --cors "*" \
+# bot.rasa_server is `rasa` with the crisis safety net kept alive during a handoff.
+.venv/bin/python -m bot.rasa_server run --enable-api --auth-token "$RASA_API_TOKEN" --cors "*" \
   --port "$RASA_PORT" --endpoints "$RASA_ENDPOINTS" --credentials credentials.yml \
   --model models/current.tar.gz &
 pids+=($!)
+.venv/bin/python -m bot web &
+pids+=($!)
+echo "Staff console on http://localhost:${WEB_PORT}/staff (create an account: .venv/bin/python -m bot staff add-user EMAIL --admin)"
 echo "Rasa server on :$RASA_PORT (REST /webhooks/rest/webhook, socket.io), actions on :$ACTION_PORT"
 wait -n

@@ -16,6 +16,8 @@ import requests
 from tests.paths import ROOT
 
 RASA = str(Path(sys.executable).parent / "rasa")
+# Rasa with the crisis safety net kept alive while a handoff pauses the bot (bot/rasa_server.py).
+RASA_SERVER = [sys.executable, "-m", "bot.rasa_server"]
 START_TIMEOUT_SECONDS = 240
 
 
@@ -30,6 +32,8 @@ class Stack:
     rasa_url: str
     token: str
     handoff_database_url: str
+    tracker_database_url: str
+    web_url: str | None = None
 
     def say(self, sender: str, text: str) -> List[Dict]:
         """Send one message over the REST channel; returns the bot's replies."""
@@ -70,10 +74,11 @@ def _wait_until(check, what: str, process: subprocess.Popen, log: Path) -> None:
 
 @contextmanager
 def running_stack(
-    model: Path, workdir: Path, extra_env: Dict[str, str] | None = None, with_action_server: bool = True
+    model: Path, workdir: Path, extra_env: Dict[str, str] | None = None, with_action_server: bool = True,
+    with_web_app: bool = False,
 ) -> Iterator[Stack]:
-    """The Rasa server, and unless told otherwise the action server, on free ports."""
-    rasa_port, action_port = free_port(), free_port()
+    """The Rasa server, unless told otherwise the action server, and if asked the web app, on free ports."""
+    rasa_port, action_port, web_port = free_port(), free_port(), free_port()
     token = "test-token-not-secret"
     handoff_url = f"sqlite:///{workdir / 'handoff.db'}"
     env = dict(os.environ)
@@ -84,6 +89,9 @@ def running_stack(
             "ACTION_SERVER_URL": f"http://127.0.0.1:{action_port}/webhook",
             "TRACKER_SQLITE_PATH": str(workdir / "tracker.db"),
             "HANDOFF_DATABASE_URL": handoff_url,
+            "RASA_URL": f"http://127.0.0.1:{rasa_port}",
+            "RASA_API_TOKEN": token,
+            "WEB_PORT": str(web_port),
             "PYTHONPATH": str(ROOT),
         }
     )
@@ -96,10 +104,15 @@ def running_stack(
         cwd=ROOT, env=env, stdout=action_log.open("w"), stderr=subprocess.STDOUT,
     )
     rasa = subprocess.Popen(
-        [RASA, "run", "--enable-api", "--auth-token", token, "--port", str(rasa_port),
+        [*RASA_SERVER, "run", "--enable-api", "--auth-token", token, "--port", str(rasa_port),
          "--endpoints", "endpoints.yml", "--credentials", "credentials.yml", "--model", str(model)],
         cwd=ROOT, env=env, stdout=rasa_log.open("w"), stderr=subprocess.STDOUT,
     )
+    processes = [rasa, actions]
+    web_log = workdir / "web.log"
+    if with_web_app:
+        processes.append(subprocess.Popen([sys.executable, "-m", "bot", "web", "--host", "127.0.0.1"], cwd=ROOT,
+                                          env=env, stdout=web_log.open("w"), stderr=subprocess.STDOUT))
     try:
         if with_action_server:
             _wait_until(lambda: requests.get(f"http://127.0.0.1:{action_port}/health", timeout=2).ok,
@@ -107,11 +120,15 @@ def running_stack(
         rasa_url = f"http://127.0.0.1:{rasa_port}"
         _wait_until(lambda: requests.get(f"{rasa_url}/status", params={"token": token}, timeout=2)
                     .json().get("model_file"), "Rasa server", rasa, rasa_log)
-        yield Stack(rasa_url, token, handoff_url)
+        web_url = None
+        if with_web_app:
+            web_url = f"http://127.0.0.1:{web_port}"
+            _wait_until(lambda: requests.get(f"{web_url}/health", timeout=2).ok, "web app", processes[2], web_log)
+        yield Stack(rasa_url, token, handoff_url, f"sqlite:///{workdir / 'tracker.db'}", web_url)
     finally:
-        for process in (rasa, actions):
+        for process in processes:
             process.terminate()
-        for process in (rasa, actions):
+        for process in processes:
             try:
                 process.wait(timeout=30)
             except subprocess.TimeoutExpired:

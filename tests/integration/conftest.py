@@ -2,6 +2,7 @@ import json
 
 import pytest
 
+from tests.integration.staff_client import StaffClient, add_staff_account
 from tests.paths import FIXTURE_MODEL
 from tests.stack import running_stack
 
@@ -9,6 +10,8 @@ from tests.stack import running_stack
 CLINIC_ENV = {
     "ORG_NAME": "Harbour Trauma Clinic",
     "STAFF_HOURS": "weekdays 9am to 5pm",
+    # Staffed around the clock in tests, so what the user is told does not depend on the time of day.
+    "STAFF_SCHEDULE": "Mon-Sun 00:00-23:59",
     "EMERGENCY_NUMBER": "999",
     "CRISIS_LINES": json.dumps(
         [
@@ -17,11 +20,41 @@ CLINIC_ENV = {
         ]
     ),
 }
+PASSWORD = "a long test password"
+STAFF = {  # email: (display name, admin)
+    "sam@clinic.test": ("Sam", False),
+    "alex@clinic.test": ("Alex", False),
+    "admin@clinic.test": ("Admin", True),
+    "lockme@clinic.test": ("Lock", False),
+}
 
 
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory):
     if not FIXTURE_MODEL.exists():
         pytest.fail(f"{FIXTURE_MODEL} is missing: run `make integration`, which trains it")
-    with running_stack(FIXTURE_MODEL, tmp_path_factory.mktemp("stack"), CLINIC_ENV) as running:
+    with running_stack(FIXTURE_MODEL, tmp_path_factory.mktemp("stack"), CLINIC_ENV, with_web_app=True) as running:
+        for email, (name, admin) in STAFF.items():
+            add_staff_account(running, email, PASSWORD, name, admin)
         yield running
+
+
+def logged_in(stack, email: str) -> StaffClient:
+    client = StaffClient(stack.web_url)
+    assert client.login(email, PASSWORD).status_code == 200
+    return client
+
+
+@pytest.fixture
+def sam(stack) -> StaffClient:
+    return logged_in(stack, "sam@clinic.test")
+
+
+@pytest.fixture
+def alex(stack) -> StaffClient:
+    return logged_in(stack, "alex@clinic.test")
+
+
+@pytest.fixture
+def admin(stack) -> StaffClient:
+    return logged_in(stack, "admin@clinic.test")

@@ -53,13 +53,6 @@ def test_crisis_as_first_message_gets_empathy_first_and_no_welcome(stack):
     assert (ticket.priority, ticket.reason, ticket.channel) == (Priority.urgent, "crisis", "rest")
 
 
-def test_saying_no_after_a_crisis_message_still_gives_the_crisis_lines(stack):
-    user = new_user()
-    stack.say(user, "i took a whole bottle of pills")
-    replies = texts(stack.say(user, "/deny"))
-    assert "116 123" in replies[0] and "999" in replies[0]
-
-
 def test_crisis_later_in_a_conversation_gets_the_same_protocol(stack):
     user = new_user()
     stack.say(user, "/faq/mdma_session")

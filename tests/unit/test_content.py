@@ -1,6 +1,5 @@
 """Content rules a clinician relies on: every topic answered, sourced, short and linked."""
 import re
-from pathlib import Path
 
 import pytest
 import yaml
@@ -78,3 +77,14 @@ def test_status_of_mdma_therapy_is_stated_honestly():
     responses = faq_responses()
     for topic in ("mdma_definition", "mdma_evidence", "mdma_legal_status", "mdma_access"):
         assert "not FDA-approved" in responses[f"utter_faq/{topic}"][0]["text"].replace("**", ""), topic
+
+
+# Answers after which someone may well want a person (personal risk, medicines, a loved one, diagnosis).
+SENSITIVE_TOPICS = ["drug_sourcing", "mdma_side_effects", "mdma_eligibility", "mdma_access", "coping_skills",
+                    "support_loved_one", "ptsd_diagnosis", "ptsd_treatments"]
+
+
+@pytest.mark.parametrize("topic", SENSITIVE_TOPICS)
+def test_sensitive_answers_offer_a_person(topic):
+    [variant] = faq_responses()[f"utter_faq/{topic}"]
+    assert "/request_human" in [button["payload"] for button in variant["buttons"]]

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from actions import settings as action_settings
 from actions.crisis import ActionCrisisHandoff, ActionCrisisReminder, ActionCrisisResources
-from actions.handoff import ActionHandoff
+from actions.handoff import ActionHandoff, ActionHandoffResume
 from actions.session import ActionWelcome
 from bot.db import session_factory
 from bot.models import HandoffTicket, Priority, TicketStatus
@@ -22,6 +22,8 @@ def database_url(tmp_path, monkeypatch):
     monkeypatch.setenv("ORG_NAME", "Harbour Trauma Clinic")
     monkeypatch.setenv("STAFF_HOURS", "weekdays 9 to 5")
     monkeypatch.setenv("EMERGENCY_NUMBER", "999")
+    # Staffed around the clock unless a test says otherwise, so replies do not depend on today's time.
+    monkeypatch.setenv("STAFF_SCHEDULE", "Mon-Sun 00:00-23:59")
     action_settings.settings.cache_clear()
     yield url
     action_settings.settings.cache_clear()
@@ -43,13 +45,32 @@ def tickets(database_url):
         return session.execute(select(HandoffTicket).order_by(HandoffTicket.id)).scalars().all()
 
 
-def test_request_for_a_person_records_a_normal_ticket_with_channel(database_url):
-    messages, _ = run(ActionHandoff(), tracker_for("user-1", "telegram"))
+PAUSE = {"event": "pause", "timestamp": None}
+
+
+def test_request_for_a_person_records_a_normal_ticket_and_pauses_the_bot(database_url):
+    messages, events = run(ActionHandoff(), tracker_for("user-1", "telegram"))
     [ticket] = tickets(database_url)
     assert (ticket.conversation_id, ticket.channel) == ("user-1", "telegram")
     assert (ticket.priority, ticket.status, ticket.reason) == (Priority.normal, TicketStatus.open, "request_human")
     assert messages[0]["response"] == "utter_handoff_opened"
     assert messages[0]["staff_hours"] == "weekdays 9 to 5"
+    assert events[-1] == PAUSE
+
+
+def test_out_of_hours_the_user_hears_nobody_is_working_now(database_url, monkeypatch):
+    monkeypatch.setenv("STAFF_SCHEDULE", "Mon-Sun 00:00-00:00")  # never staffed
+    action_settings.settings.cache_clear()
+    messages, events = run(ActionHandoff(), tracker_for())
+    assert messages[0]["response"] == "utter_handoff_opened_out_of_hours"
+    assert events[-1] == PAUSE
+
+
+def test_resolving_resumes_the_bot_and_says_so(database_url):
+    messages, events = run(ActionHandoffResume(), tracker_for())
+    assert messages[0]["response"] == "utter_handoff_resumed"
+    assert messages[0]["org_name"] == "Harbour Trauma Clinic"
+    assert events == [{"event": "resume", "timestamp": None}]
 
 
 def test_second_request_adds_no_ticket_and_says_you_are_queued(database_url):
@@ -68,9 +89,11 @@ def test_crisis_records_an_urgent_ticket(database_url):
 
 def test_crisis_during_an_open_request_raises_it_to_urgent(database_url):
     run(ActionHandoff(), tracker_for())
-    run(ActionCrisisHandoff(), tracker_for())
+    messages, events = run(ActionCrisisHandoff(), tracker_for())
     [ticket] = tickets(database_url)
     assert ticket.priority == Priority.urgent
+    assert messages[0]["response"] == "utter_crisis_handoff_raised"
+    assert events[-1] == PAUSE
 
 
 def test_crisis_resources_come_from_configuration(database_url, monkeypatch):
@@ -100,9 +123,10 @@ def test_store_failure_still_tells_the_user_what_to_do(monkeypatch, tmp_path):
         raise OperationalError("connect", {}, Exception("down"))
 
     monkeypatch.setattr("bot.handoffs.session_factory", broken_factory)
-    messages, _ = run(ActionHandoff(), tracker_for())
+    messages, events = run(ActionHandoff(), tracker_for())
     assert messages[0]["response"] == "utter_handoff_failed"
     assert messages[0]["emergency_number"] == "112"
+    assert events == [], "nobody was asked to answer, so the bot must not go quiet"
     action_settings.settings.cache_clear()
 
 

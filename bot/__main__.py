@@ -1,0 +1,84 @@
+"""Command line of the project's own services.
+
+    python -m bot web                               start the web app (staff console, widget)
+    python -m bot staff add-user EMAIL [--admin]    create a staff account (password from prompt or stdin)
+    python -m bot purge --older-than DAYS           delete conversations past the retention period
+"""
+from __future__ import annotations
+
+import argparse
+import getpass
+import logging
+import sys
+
+from bot import audit
+from bot.config import load_settings
+from bot.db import session_factory
+from bot.models import Role
+
+
+def _read_password() -> str:
+    if sys.stdin.isatty():
+        password = getpass.getpass("Password: ")
+        if password != getpass.getpass("Again: "):
+            raise SystemExit("The passwords differ")
+        return password
+    return sys.stdin.readline().rstrip("\n")
+
+
+def add_user(args: argparse.Namespace) -> None:
+    from bot.staff_accounts import add_user as create
+    settings = load_settings()
+    try:
+        with session_factory(settings.database_url).begin() as session:
+            user = create(session, args.email, args.name or args.email.split("@")[0], _read_password(),
+                          Role.admin if args.admin else Role.staff)
+            audit.record(session, "user_created", detail=f"staff #{user.id} from the command line")
+    except ValueError as error:
+        raise SystemExit(str(error))
+    print(f"Created {user.role.value} account #{user.id} for {user.email}")
+
+
+def purge(args: argparse.Namespace) -> None:
+    from bot.erasure import purge_older_than
+    settings = load_settings()
+    days = args.older_than if args.older_than is not None else settings.retention_days
+    report = purge_older_than(settings.database_url, settings.tracker_database_url, days)
+    print(f"Deleted {report.conversations} conversation(s) older than {days} days: "
+          f"{report.events} tracker events, {report.tickets} handoff ticket(s)")
+
+
+def web(args: argparse.Namespace) -> None:
+    from aiohttp import web as aiohttp_web
+    from bot.web.app import create_app
+    settings = load_settings()
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    # The access log would hold conversation ids in URLs; log method, path pattern and status only.
+    aiohttp_web.run_app(create_app(settings), host=args.host, port=args.port or settings.web_port,
+                        access_log_format='%r %s %Tf', print=lambda *_: None)
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m bot")
+    commands = parser.add_subparsers(dest="command", required=True)
+    web_parser = commands.add_parser("web", help="start the web app")
+    web_parser.add_argument("--host", default="0.0.0.0")
+    web_parser.add_argument("--port", type=int)
+    web_parser.set_defaults(run=web)
+    staff = commands.add_parser("staff", help="manage staff accounts").add_subparsers(dest="staff_command",
+                                                                                      required=True)
+    add = staff.add_parser("add-user", help="create a staff account")
+    add.add_argument("email")
+    add.add_argument("--name", help="display name shown to users with staff replies")
+    add.add_argument("--admin", action="store_true", help="may manage accounts and read the audit log")
+    add.set_defaults(run=add_user)
+    purge_parser = commands.add_parser("purge", help="delete conversations past the retention period")
+    purge_parser.add_argument("--older-than", type=int, metavar="DAYS",
+                              help="days since the last message (default RETENTION_DAYS, 90)")
+    purge_parser.set_defaults(run=purge)
+    args = parser.parse_args(argv)
+    args.run(args)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,76 @@
+"""Deleting a conversation: on the user's request, and when it is past the retention period.
+
+The transcript lives in Rasa's tracker store (table `events` of its SQLTrackerStore);
+tickets and notes live in the handoff store. Both go. The audit log keeps only that an
+erasure happened: entries about the erased tickets lose their ticket id.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Iterable, List
+
+from sqlalchemy import Column, Float, Integer, MetaData, String, Table, delete, func, inspect, select, update
+
+from bot import audit
+from bot.db import plain_engine_for, session_factory
+from bot.models import AuditEntry, HandoffNote, HandoffTicket
+
+
+@dataclass(frozen=True)
+class ErasureReport:
+    conversations: int
+    events: int
+    tickets: int
+
+
+# The columns of Rasa 3.6's SQLTrackerStore table that erasure needs (rasa/core/tracker_store.py).
+EVENTS = Table(
+    "events", MetaData(),
+    Column("id", Integer, primary_key=True),
+    Column("sender_id", String(255), nullable=False),
+    Column("timestamp", Float),
+)
+
+
+def _has_events(tracker_database_url: str) -> bool:
+    """Rasa creates its table with the first conversation; before that there is nothing to erase."""
+    return inspect(plain_engine_for(tracker_database_url)).has_table("events")
+
+
+def erase_conversations(handoff_database_url: str, tracker_database_url: str,
+                        conversation_ids: Iterable[str], reason: str) -> ErasureReport:
+    ids: List[str] = list(conversation_ids)
+    if not ids:
+        return ErasureReport(0, 0, 0)
+    deleted_events = 0
+    if _has_events(tracker_database_url):
+        with plain_engine_for(tracker_database_url).begin() as connection:
+            deleted_events = connection.execute(delete(EVENTS).where(EVENTS.c.sender_id.in_(ids))).rowcount
+    with session_factory(handoff_database_url).begin() as session:
+        ticket_ids = list(session.execute(
+            select(HandoffTicket.id).where(HandoffTicket.conversation_id.in_(ids))).scalars())
+        if ticket_ids:
+            session.execute(delete(HandoffNote).where(HandoffNote.ticket_id.in_(ticket_ids)))
+            session.execute(delete(HandoffTicket).where(HandoffTicket.id.in_(ticket_ids)))
+            session.execute(update(AuditEntry).where(AuditEntry.ticket_id.in_(ticket_ids))
+                            .values(ticket_id=None, detail=None))
+        audit.record(session, "erasure", detail=f"{reason}: {len(ids)} conversation(s)")
+    return ErasureReport(len(ids), deleted_events, len(ticket_ids))
+
+
+def erase_conversation(handoff_database_url: str, tracker_database_url: str, conversation_id: str) -> ErasureReport:
+    """The user's own request: everything about this conversation goes."""
+    return erase_conversations(handoff_database_url, tracker_database_url, [conversation_id], "user request")
+
+
+def purge_older_than(handoff_database_url: str, tracker_database_url: str, days: int) -> ErasureReport:
+    """Conversations whose last message is older than `days`, with their tickets."""
+    cutoff = time.time() - days * 86400
+    stale: List[str] = []
+    if _has_events(tracker_database_url):
+        with plain_engine_for(tracker_database_url).connect() as connection:
+            stale = list(connection.execute(
+                select(EVENTS.c.sender_id).group_by(EVENTS.c.sender_id)
+                .having(func.max(EVENTS.c.timestamp) < cutoff)).scalars())
+    return erase_conversations(handoff_database_url, tracker_database_url, stale, f"retention {days} days")

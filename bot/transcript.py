@@ -1,0 +1,39 @@
+"""Turns a Rasa tracker into the transcript staff read: who said what, when, and why the bot said it."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Dict, List, Optional
+
+
+def _at(timestamp: Optional[float]) -> Optional[str]:
+    return datetime.fromtimestamp(timestamp, timezone.utc).isoformat() if timestamp else None
+
+
+def transcript_from_tracker(tracker: Dict) -> List[Dict]:
+    """User, bot and staff turns in order, plus pause/resume markers.
+
+    A bot turn carries the intent and confidence of the user message it answered, so a
+    supervisor can see why the bot said it.
+    """
+    turns: List[Dict] = []
+    last_intent: Optional[Dict] = None
+    for event in tracker.get("events", []):
+        kind = event.get("event")
+        if kind == "user":
+            intent = (event.get("parse_data") or {}).get("intent") or {}
+            last_intent = {"intent": intent.get("name"), "confidence": intent.get("confidence")}
+            turns.append({"speaker": "user", "at": _at(event.get("timestamp")), "text": event.get("text") or "",
+                          **last_intent})
+        elif kind == "bot":
+            metadata = event.get("metadata") or {}
+            if metadata.get("staff_reply"):
+                turns.append({"speaker": "staff", "at": _at(event.get("timestamp")), "text": event.get("text") or "",
+                              "staff_name": metadata.get("staff_name")})
+                continue
+            buttons = [b.get("title") for b in (event.get("data") or {}).get("buttons") or []]
+            turns.append({"speaker": "bot", "at": _at(event.get("timestamp")), "text": event.get("text") or "",
+                          "buttons": buttons, **(last_intent or {"intent": None, "confidence": None})})
+        elif kind in ("pause", "resume"):
+            turns.append({"speaker": "system", "at": _at(event.get("timestamp")),
+                          "text": "Bot paused for handoff" if kind == "pause" else "Bot resumed"})
+    return turns

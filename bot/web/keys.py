@@ -1,0 +1,12 @@
+"""Typed keys of what the web app shares with its handlers (aiohttp AppKeys)."""
+from aiohttp import web
+from sqlalchemy.orm import sessionmaker
+
+from bot.config import Settings
+from bot.rasa_client import RasaClient
+from bot.web.throttle import LoginThrottle
+
+SETTINGS = web.AppKey("settings", Settings)
+HANDOFF_SESSIONS = web.AppKey("handoff_sessions", sessionmaker)
+RASA = web.AppKey("rasa", RasaClient)
+LOGIN_THROTTLE = web.AppKey("login_throttle", LoginThrottle)

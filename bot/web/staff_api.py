@@ -1,0 +1,287 @@
+"""The staff console's JSON API under /staff/api (described in bot/web/openapi.py).
+
+Handlers are thin: they check input, call bot/handoffs.py, talk to Rasa through
+bot/rasa_client.py and write the audit log. The acting staff member always comes from
+the login session.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Dict, Optional
+
+from aiohttp import web
+from sqlalchemy import select
+
+from bot import audit, handoffs
+from bot.models import HandoffNote, HandoffTicket, Priority, Role, StaffUser, TicketStatus
+from bot.rasa_client import RasaUnavailable
+from bot.staff_accounts import AccountLocked, LoginRefused, add_user, as_utc, log_in, log_out
+from bot.transcript import transcript_from_tracker
+from bot.web.keys import HANDOFF_SESSIONS, LOGIN_THROTTLE, RASA, SETTINGS
+from bot.web.security import SESSION_COOKIE
+
+MAX_REPLY_CHARS = 4000
+MAX_NOTE_CHARS = 8000
+routes = web.RouteTableDef()
+
+
+# --- shapes of the JSON the API returns -------------------------------------------------
+
+def staff_json(staff: Optional[StaffUser]) -> Optional[Dict[str, Any]]:
+    if staff is None:
+        return None
+    return {"id": staff.id, "email": staff.email, "display_name": staff.display_name, "role": staff.role.value}
+
+
+def _iso(moment: Optional[datetime]) -> Optional[str]:
+    return as_utc(moment).isoformat() if moment else None
+
+
+def ticket_json(ticket: HandoffTicket) -> Dict[str, Any]:
+    return {
+        "id": ticket.id, "conversation_id": ticket.conversation_id, "channel": ticket.channel,
+        "priority": ticket.priority.value, "status": ticket.status.value, "reason": ticket.reason,
+        "created_at": _iso(ticket.created_at), "updated_at": _iso(ticket.updated_at),
+        "claimed_at": _iso(ticket.claimed_at), "resolved_at": _iso(ticket.resolved_at),
+        "outcome": ticket.outcome, "assigned_staff": staff_json(ticket.assigned_staff),
+    }
+
+
+def note_json(note: HandoffNote) -> Dict[str, Any]:
+    return {"id": note.id, "text": note.text, "created_at": _iso(note.created_at),
+            "staff": staff_json(note.staff)}
+
+
+# --- helpers ---------------------------------------------------------------------------
+
+def _error(status: int, message: str) -> web.Response:
+    return web.json_response({"error": message}, status=status)
+
+
+async def _json_body(request: web.Request) -> Dict[str, Any]:
+    try:
+        body = await request.json()
+    except ValueError:
+        raise web.HTTPBadRequest(text='{"error": "The body is not valid JSON"}', content_type="application/json")
+    if not isinstance(body, dict):
+        raise web.HTTPBadRequest(text='{"error": "Send a JSON object"}', content_type="application/json")
+    return body
+
+
+def _text_field(body: Dict[str, Any], name: str, limit: int) -> str:
+    value = body.get(name)
+    if not isinstance(value, str) or not value.strip():
+        raise web.HTTPBadRequest(text=f'{{"error": "Write a {name} first"}}', content_type="application/json")
+    if len(value) > limit:
+        raise web.HTTPRequestEntityTooLarge(max_size=limit, actual_size=len(value),
+                                            text=f'{{"error": "At most {limit} characters"}}',
+                                            content_type="application/json")
+    return value.strip()
+
+
+def _ticket_id(request: web.Request) -> int:
+    try:
+        return int(request.match_info["ticket_id"])
+    except ValueError:
+        raise web.HTTPNotFound(text='{"error": "No such handoff"}', content_type="application/json")
+
+
+def _enum_param(request: web.Request, name: str, enum_type):
+    value = request.query.get(name)
+    if not value:
+        return None
+    try:
+        return enum_type(value)
+    except ValueError:
+        raise web.HTTPBadRequest(text=f'{{"error": "Unknown {name}"}}', content_type="application/json")
+
+
+def _date_param(request: web.Request, name: str) -> Optional[datetime]:
+    value = request.query.get(name)
+    if not value:
+        return None
+    try:
+        return datetime.fromisoformat(value)
+    except ValueError:
+        raise web.HTTPBadRequest(text=f'{{"error": "{name} must be a date like 2026-11-27"}}',
+                                 content_type="application/json")
+
+
+def _int_param(request: web.Request, name: str, default: int, maximum: int) -> int:
+    try:
+        return max(0, min(int(request.query.get(name, default)), maximum))
+    except ValueError:
+        return default
+
+
+def _require_admin(request: web.Request) -> None:
+    if request["staff"].role != Role.admin:
+        raise web.HTTPForbidden(text='{"error": "Admins only"}', content_type="application/json")
+
+
+# --- session ---------------------------------------------------------------------------
+
+@routes.post("/staff/api/login")
+async def login(request: web.Request) -> web.Response:
+    throttle, address = request.app[LOGIN_THROTTLE], request.remote or "unknown"
+    if throttle.blocked(address):
+        return _error(429, "Too many failed logins from here; wait a few minutes")
+    if request.content_type != "application/json":
+        return _error(415, "Send JSON")
+    body = await _json_body(request)
+    email, password = body.get("email"), body.get("password")
+    if not isinstance(email, str) or not isinstance(password, str):
+        return _error(400, "Email and password are needed")
+    with request.app[HANDOFF_SESSIONS].begin() as db:
+        try:
+            result = log_in(db, email, password)
+        except LoginRefused as refused:
+            throttle.failed(address)
+            audit.record(db, "login_locked" if isinstance(refused, AccountLocked) else "login_failed")
+            status = 423 if isinstance(refused, AccountLocked) else 401
+            response = _error(status, str(refused))
+        else:
+            audit.record(db, "login", staff_id=result.staff.id)
+            response = web.json_response({"staff": staff_json(result.staff), "csrf_token": result.csrf_token})
+            response.set_cookie(SESSION_COOKIE, result.token, path="/staff", httponly=True, samesite="Strict",
+                                secure=request.app[SETTINGS].cookie_secure, max_age=12 * 3600)
+    return response
+
+
+@routes.post("/staff/api/logout")
+async def logout(request: web.Request) -> web.Response:
+    with request.app[HANDOFF_SESSIONS].begin() as db:
+        log_out(db, request.cookies[SESSION_COOKIE])
+        audit.record(db, "logout", staff_id=request["staff"].id)
+    response = web.json_response({"ok": True})
+    response.del_cookie(SESSION_COOKIE, path="/staff")
+    return response
+
+
+@routes.get("/staff/api/session")
+async def current_session(request: web.Request) -> web.Response:
+    return web.json_response({"staff": staff_json(request["staff"]),
+                              "csrf_token": request["staff_session"].csrf_token,
+                              "outcomes": list(handoffs.OUTCOMES)})
+
+
+# --- handoffs --------------------------------------------------------------------------
+
+@routes.get("/staff/api/handoffs")
+async def list_handoffs(request: web.Request) -> web.Response:
+    query = handoffs.QueueFilter(
+        status=_enum_param(request, "status", TicketStatus),
+        priority=_enum_param(request, "priority", Priority),
+        outcome=request.query.get("outcome") or None,
+        staff_id=_int_param(request, "staff_id", 0, 2**31) or None,
+        created_from=_date_param(request, "from"),
+        created_to=_date_param(request, "to"),
+        limit=_int_param(request, "limit", 50, 200),
+        offset=_int_param(request, "offset", 0, 10**9),
+    )
+    with request.app[HANDOFF_SESSIONS]() as db:
+        tickets = handoffs.list_tickets(db, query)
+        counts = handoffs.count_by_status(db)
+        return web.json_response({"counts": counts, "items": [ticket_json(t) for t in tickets]})
+
+
+@routes.get("/staff/api/handoffs/{ticket_id}")
+async def show_handoff(request: web.Request) -> web.Response:
+    ticket_id = _ticket_id(request)
+    with request.app[HANDOFF_SESSIONS].begin() as db:
+        ticket = handoffs.get_ticket(db, ticket_id)
+        audit.record(db, "view", staff_id=request["staff"].id, ticket_id=ticket.id)
+        body = {"ticket": ticket_json(ticket), "notes": [note_json(n) for n in ticket.notes]}
+    try:
+        tracker = await request.app[RASA].tracker(ticket.conversation_id)
+        body.update(transcript=transcript_from_tracker(tracker), paused=bool(tracker.get("paused")),
+                    transcript_error=None)
+    except RasaUnavailable as error:
+        body.update(transcript=[], paused=None, transcript_error=str(error))
+    return web.json_response(body)
+
+
+@routes.post("/staff/api/handoffs/{ticket_id}/claim")
+async def claim_handoff(request: web.Request) -> web.Response:
+    with request.app[HANDOFF_SESSIONS].begin() as db:
+        ticket = handoffs.claim(db, _ticket_id(request), request["staff"])
+        audit.record(db, "claim", staff_id=request["staff"].id, ticket_id=ticket.id)
+        db.flush()
+        return web.json_response({"ticket": ticket_json(ticket)})
+
+
+@routes.post("/staff/api/handoffs/{ticket_id}/messages")
+async def reply_to_user(request: web.Request) -> web.Response:
+    text = _text_field(await _json_body(request), "text", MAX_REPLY_CHARS)
+    staff = request["staff"]
+    with request.app[HANDOFF_SESSIONS].begin() as db:
+        ticket = handoffs.ticket_owned_by(db, _ticket_id(request), staff)
+        try:
+            await request.app[RASA].send_staff_message(
+                ticket.conversation_id, text, staff.display_name, request.app[SETTINGS].org_name)
+        except RasaUnavailable as error:
+            return _error(502, f"The reply was not sent: {error}")
+        audit.record(db, "reply", staff_id=staff.id, ticket_id=ticket.id)
+        return web.json_response({"sent": True}, status=201)
+
+
+@routes.post("/staff/api/handoffs/{ticket_id}/notes")
+async def add_note(request: web.Request) -> web.Response:
+    text = _text_field(await _json_body(request), "text", MAX_NOTE_CHARS)
+    with request.app[HANDOFF_SESSIONS].begin() as db:
+        note = handoffs.add_note(db, _ticket_id(request), request["staff"], text)
+        audit.record(db, "note", staff_id=request["staff"].id, ticket_id=note.ticket_id)
+        db.flush()
+        db.refresh(note)
+        return web.json_response({"note": note_json(note)}, status=201)
+
+
+@routes.post("/staff/api/handoffs/{ticket_id}/resolve")
+async def resolve_handoff(request: web.Request) -> web.Response:
+    outcome = (await _json_body(request)).get("outcome", "answered")
+    staff = request["staff"]
+    with request.app[HANDOFF_SESSIONS].begin() as db:
+        ticket = handoffs.resolve(db, _ticket_id(request), staff, outcome)
+        try:
+            # Resume before committing: if Rasa is down the ticket stays claimed, not falsely resolved.
+            await request.app[RASA].execute_action(ticket.conversation_id, "action_handoff_resume")
+        except RasaUnavailable as error:
+            db.rollback()
+            return _error(502, f"Not resolved, the bot could not be resumed: {error}")
+        audit.record(db, "resolve", staff_id=staff.id, ticket_id=ticket.id, detail=outcome)
+        db.flush()
+        return web.json_response({"ticket": ticket_json(ticket)})
+
+
+# --- people and the audit log ------------------------------------------------------------
+
+@routes.get("/staff/api/staff")
+async def list_staff(request: web.Request) -> web.Response:
+    with request.app[HANDOFF_SESSIONS]() as db:
+        people = db.execute(select(StaffUser).order_by(StaffUser.display_name)).scalars()
+        return web.json_response({"items": [staff_json(p) for p in people]})
+
+
+@routes.post("/staff/api/staff")
+async def create_staff(request: web.Request) -> web.Response:
+    _require_admin(request)
+    body = await _json_body(request)
+    try:
+        with request.app[HANDOFF_SESSIONS].begin() as db:
+            user = add_user(db, str(body.get("email", "")), str(body.get("display_name", "")),
+                            str(body.get("password", "")), Role(body.get("role", "staff")))
+            audit.record(db, "user_created", staff_id=request["staff"].id, detail=f"staff #{user.id}")
+            return web.json_response({"staff": staff_json(user)}, status=201)
+    except ValueError as error:
+        return _error(400, str(error))
+
+
+@routes.get("/staff/api/audit")
+async def audit_log(request: web.Request) -> web.Response:
+    _require_admin(request)
+    with request.app[HANDOFF_SESSIONS]() as db:
+        entries = audit.recent_entries(db, _int_param(request, "limit", 200, 1000),
+                                       _int_param(request, "offset", 0, 10**9))
+        return web.json_response({"items": [
+            {"id": e.id, "at": _iso(e.at), "action": e.action, "ticket_id": e.ticket_id,
+             "detail": e.detail, "staff": staff_json(e.staff)} for e in entries]})

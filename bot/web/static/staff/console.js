@@ -1,0 +1,215 @@
+// The staff console. Every page talks to the same JSON API as any other client
+// (/staff/api, described at /staff/api/openapi.json). Text from users, the bot and
+// staff is only ever put on the page with textContent, so markup in it stays inert.
+"use strict";
+
+const api = {
+  csrf: null,
+  async call(method, path, body) {
+    const headers = { Accept: "application/json" };
+    if (body !== undefined) headers["Content-Type"] = "application/json";
+    if (method !== "GET" && this.csrf) headers["X-CSRF-Token"] = this.csrf;
+    const response = await fetch(path, {
+      method, headers, credentials: "same-origin",
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    if (response.status === 401 && !path.endsWith("/login")) {
+      window.location.assign("/staff/login");
+      throw new Error("Please log in");
+    }
+    const data = await response.json().catch(() => ({}));
+    if (!response.ok) throw new Error(data.error || `Request failed (${response.status})`);
+    return data;
+  },
+};
+
+function el(tag, text, className) {
+  const node = document.createElement(tag);
+  if (text !== undefined && text !== null) node.textContent = String(text);
+  if (className) node.className = className;
+  return node;
+}
+
+function when(iso) {
+  return iso ? new Date(iso).toLocaleString() : "";
+}
+
+function showError(error) {
+  const box = document.getElementById("error") || document.getElementById("login-error");
+  if (box) box.textContent = error ? error.message : "";
+}
+
+function row(cells, href) {
+  const tr = document.createElement("tr");
+  cells.forEach((cell, index) => {
+    const td = document.createElement("td");
+    if (index === 0 && href) {
+      const link = el("a", cell);
+      link.href = href;
+      td.appendChild(link);
+    } else {
+      td.textContent = cell === null || cell === undefined ? "" : String(cell);
+    }
+    tr.appendChild(td);
+  });
+  return tr;
+}
+
+function fillTable(tableId, rows) {
+  const body = document.querySelector(`#${tableId} tbody`);
+  body.replaceChildren(...rows);
+}
+
+async function startSession() {
+  const session = await api.call("GET", "/staff/api/session");
+  api.csrf = session.csrf_token;
+  document.getElementById("who").textContent = `${session.staff.display_name} (${session.staff.role})`;
+  if (session.staff.role === "admin") document.getElementById("audit-link").hidden = false;
+  document.getElementById("logout").addEventListener("click", async () => {
+    await api.call("POST", "/staff/api/logout", {});
+    window.location.assign("/staff/login");
+  });
+  return session;
+}
+
+// Polls while the tab is visible; the queue and a ticket stay live without a reload.
+function everyFewSeconds(refresh, seconds = 4) {
+  const tick = async () => {
+    if (!document.hidden) {
+      try { await refresh(); showError(null); } catch (error) { showError(error); }
+    }
+  };
+  tick();
+  return setInterval(tick, seconds * 1000);
+}
+
+const pages = {
+  async login() {
+    document.getElementById("login-form").addEventListener("submit", async (event) => {
+      event.preventDefault();
+      try {
+        await api.call("POST", "/staff/api/login", {
+          email: document.getElementById("email").value,
+          password: document.getElementById("password").value,
+        });
+        window.location.assign("/staff");
+      } catch (error) {
+        showError(error);
+      }
+    });
+  },
+
+  async queue() {
+    await startSession();
+    everyFewSeconds(async () => {
+      const [active, claimed] = await Promise.all([
+        api.call("GET", "/staff/api/handoffs?status=open&limit=200"),
+        api.call("GET", "/staff/api/handoffs?status=claimed&limit=200"),
+      ]);
+      const c = active.counts;
+      document.getElementById("counts").textContent =
+        `${c.open} open · ${c.claimed} claimed · ${c.resolved} resolved`;
+      const tickets = [...active.items, ...claimed.items];
+      fillTable("queue", tickets.map((t) => {
+        const tr = row([`#${t.id}`, t.priority, t.status, t.channel, t.reason, when(t.created_at),
+          t.assigned_staff ? t.assigned_staff.display_name : ""], `/staff/tickets/${t.id}`);
+        if (t.priority === "urgent") tr.classList.add("urgent");
+        return tr;
+      }));
+    });
+  },
+
+  async ticket() {
+    const session = await startSession();
+    const id = window.location.pathname.split("/").pop();
+    const outcome = document.getElementById("outcome");
+    outcome.replaceChildren(...session.outcomes.map((name) => el("option", name)));
+
+    const render = (data) => {
+      const t = data.ticket;
+      document.getElementById("title").textContent = `Handoff #${t.id} (${t.priority})`;
+      document.getElementById("summary").textContent =
+        `${t.status} · ${t.channel} · ${t.reason} · opened ${when(t.created_at)}` +
+        (t.assigned_staff ? ` · claimed by ${t.assigned_staff.display_name}` : "") +
+        (t.outcome ? ` · outcome ${t.outcome}` : "");
+      const mine = t.assigned_staff && t.assigned_staff.id === session.staff.id;
+      document.getElementById("claim").disabled = t.status !== "open";
+      document.getElementById("resolve").disabled = !(t.status === "claimed" && mine);
+      document.querySelector("#reply-form button").disabled = !(t.status === "claimed" && mine);
+      document.getElementById("paused").textContent = data.transcript_error
+        ? `Transcript unavailable: ${data.transcript_error}`
+        : (data.paused ? "The bot is paused: only staff answer this person." : "The bot is answering.");
+      document.getElementById("transcript").replaceChildren(...data.transcript.map((turn) => {
+        const item = el("li", null, `turn ${turn.speaker}`);
+        const who = turn.speaker === "staff" ? `Staff (${turn.staff_name})` : turn.speaker;
+        const meta = el("div", `${who} · ${when(turn.at)}`, "meta");
+        if (turn.speaker === "bot" && turn.intent) {
+          const confidence = typeof turn.confidence === "number" ? turn.confidence.toFixed(2) : "?";
+          meta.appendChild(el("span", ` · after intent ${turn.intent} (${confidence})`, "why"));
+        }
+        item.append(meta, el("div", turn.text, "text"));
+        if (turn.buttons && turn.buttons.length) item.appendChild(el("div", `Buttons: ${turn.buttons.join(" | ")}`, "meta"));
+        return item;
+      }));
+      document.getElementById("notes").replaceChildren(...data.notes.map((note) => {
+        const item = el("li");
+        item.append(el("div", `${note.staff.display_name} · ${when(note.created_at)}`, "meta"), el("div", note.text));
+        return item;
+      }));
+    };
+    const refresh = async () => render(await api.call("GET", `/staff/api/handoffs/${id}`));
+    const act = async (work) => {
+      try { await work(); await refresh(); showError(null); } catch (error) { showError(error); }
+    };
+    document.getElementById("claim").addEventListener("click", () =>
+      act(() => api.call("POST", `/staff/api/handoffs/${id}/claim`, {})));
+    document.getElementById("resolve").addEventListener("click", () =>
+      act(() => api.call("POST", `/staff/api/handoffs/${id}/resolve`, { outcome: outcome.value })));
+    document.getElementById("reply-form").addEventListener("submit", (event) => {
+      event.preventDefault();
+      const box = document.getElementById("reply");
+      act(async () => { await api.call("POST", `/staff/api/handoffs/${id}/messages`, { text: box.value }); box.value = ""; });
+    });
+    document.getElementById("note-form").addEventListener("submit", (event) => {
+      event.preventDefault();
+      const box = document.getElementById("note");
+      act(async () => { await api.call("POST", `/staff/api/handoffs/${id}/notes`, { text: box.value }); box.value = ""; });
+    });
+    everyFewSeconds(refresh);
+  },
+
+  async review() {
+    const session = await startSession();
+    const form = document.getElementById("filters");
+    form.outcome.append(...session.outcomes.map((name) => el("option", name)));
+    const people = await api.call("GET", "/staff/api/staff");
+    form.staff_id.append(...people.items.map((p) => {
+      const option = el("option", p.display_name);
+      option.value = p.id;
+      return option;
+    }));
+    const search = async () => {
+      const query = new URLSearchParams();
+      for (const [key, value] of new FormData(form)) if (value) query.set(key, value);
+      query.set("limit", "200");
+      const data = await api.call("GET", `/staff/api/handoffs?${query}`);
+      fillTable("results", data.items.map((t) => row([`#${t.id}`, t.priority, t.status, t.outcome,
+        when(t.created_at), when(t.resolved_at), t.assigned_staff ? t.assigned_staff.display_name : ""],
+        `/staff/tickets/${t.id}`)));
+    };
+    form.addEventListener("submit", (event) => { event.preventDefault(); search().catch(showError); });
+    search().catch(showError);
+  },
+
+  async audit() {
+    await startSession();
+    const data = await api.call("GET", "/staff/api/audit");
+    fillTable("audit", data.items.map((e) => row([when(e.at), e.staff ? e.staff.display_name : "",
+      e.action, e.ticket_id ? `#${e.ticket_id}` : "", e.detail])));
+  },
+};
+
+document.addEventListener("DOMContentLoaded", () => {
+  const page = pages[document.body.dataset.page];
+  if (page) page().catch(showError);
+});
