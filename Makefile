@@ -68,8 +68,10 @@ integration: $(FIXTURE_MODEL)
 	@command -v chromium >/dev/null || { echo "Install chromium for the browser tests: sudo apt-get install chromium"; exit 1; }
 	$(ENV) $(PY) -m pytest tests/integration -q
 
-stories: $(MODEL)
-	$(ENV) $(RASA) test core --model $(MODEL) --stories tests/test_stories.yml \
+# On the fixture model (same data, rules and policies, fewer epochs) so `make test` trains
+# one model only; `make eval` runs the same stories on the full model.
+stories: $(FIXTURE_MODEL)
+	$(ENV) $(RASA) test core --model $(FIXTURE_MODEL) --stories tests/test_stories.yml \
 	  --out results/stories --fail-on-prediction-errors
 
 test: validate unit integration stories

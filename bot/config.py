@@ -46,6 +46,8 @@ class Settings:
     web_port: int = 8000
     rasa_url: str = "http://localhost:5005"
     rasa_api_token: str = ""
+    # Where browsers reach the Rasa server's socket.io channel (the widget's server address).
+    rasa_public_url: str = "http://localhost:5005"
     tracker_database_url: str = ""
     # Conversations older than this many days are deleted by `python -m bot purge`.
     retention_days: int = 90
@@ -105,6 +107,8 @@ def load_settings() -> Settings:
         web_port=int(env.get("WEB_PORT", "8000")),
         rasa_url=env.get("RASA_URL") or f"http://localhost:{env.get('RASA_PORT', '5005')}",
         rasa_api_token=rasa_api_token(),
+        rasa_public_url=env.get("RASA_PUBLIC_URL") or env.get("RASA_URL")
+        or f"http://localhost:{env.get('RASA_PORT', '5005')}",
         tracker_database_url=env.get("TRACKER_DATABASE_URL") or default_tracker_database_url(),
         retention_days=int(env.get("RETENTION_DAYS", "90")),
         cookie_secure=env.get("STAFF_COOKIE_SECURE", "true").lower() != "false",

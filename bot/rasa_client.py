@@ -55,9 +55,17 @@ class RasaClient:
                                 {"include_events": "ALL"})
 
     async def send_staff_message(self, conversation_id: str, text: str, staff_name: str, org_name: str) -> Dict:
+        """A staff reply, as a `custom` payload each channel renders as coming from a person.
+
+        The payload sits under `data` because Rasa's socket.io channel spreads custom JSON
+        into `emit()` arguments (../shared/DESIGN.md); the Telegram connector signs it with
+        the name. The metadata marks it as a staff turn in the transcript.
+        """
+        staff_reply = {"staff_reply": True, "staff_name": staff_name, "org_name": org_name, "text": text}
         event = {
             "event": "bot",
-            "text": f"{staff_name} ({org_name}): {text}",
+            "text": None,
+            "data": {"custom": {"data": staff_reply}},
             "timestamp": time.time(),
             "metadata": {"staff_reply": True, "staff_name": staff_name},
         }

@@ -9,6 +9,12 @@ def _at(timestamp: Optional[float]) -> Optional[str]:
     return datetime.fromtimestamp(timestamp, timezone.utc).isoformat() if timestamp else None
 
 
+def staff_text(event: Dict) -> str:
+    """What a member of staff wrote: the text of the custom payload bot/rasa_client.py sends."""
+    custom = (event.get("data") or {}).get("custom") or {}
+    return (custom.get("data") or {}).get("text") or event.get("text") or ""
+
+
 def transcript_from_tracker(tracker: Dict) -> List[Dict]:
     """User, bot and staff turns in order, plus pause/resume markers.
 
@@ -27,7 +33,7 @@ def transcript_from_tracker(tracker: Dict) -> List[Dict]:
         elif kind == "bot":
             metadata = event.get("metadata") or {}
             if metadata.get("staff_reply"):
-                turns.append({"speaker": "staff", "at": _at(event.get("timestamp")), "text": event.get("text") or "",
+                turns.append({"speaker": "staff", "at": _at(event.get("timestamp")), "text": staff_text(event),
                               "staff_name": metadata.get("staff_name")})
                 continue
             buttons = [b.get("title") for b in (event.get("data") or {}).get("buttons") or []]

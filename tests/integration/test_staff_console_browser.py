@@ -67,4 +67,4 @@ def test_staff_member_logs_in_claims_replies_and_resolves(stack, browser):
     assert page.evaluate("window.__pwned") is None
     assert transcript.locator("script, img").count() == 0
     replies = [e for e in stack.tracker(user)["events"] if (e.get("metadata") or {}).get("staff_reply")]
-    assert replies[0]["text"].endswith("Hello, this is Sam from the clinic.")
+    assert replies[0]["data"]["custom"]["data"]["text"] == "Hello, this is Sam from the clinic."

@@ -30,14 +30,16 @@ def test_transcript_marks_staff_turns_and_gives_bot_turns_their_intent():
          "parse_data": {"intent": {"name": "request_human", "confidence": 0.97}}},
         {"event": "bot", "timestamp": 2.0, "text": "I've asked the team", "data": {"buttons": [{"title": "OK"}]}},
         {"event": "pause", "timestamp": 2.5},
-        {"event": "bot", "timestamp": 3.0, "text": "Sam (Clinic): hello",
+        {"event": "bot", "timestamp": 3.0, "text": None,
+         "data": {"custom": {"data": {"staff_reply": True, "staff_name": "Sam", "text": "hello"}}},
          "metadata": {"staff_reply": True, "staff_name": "Sam"}},
         {"event": "action", "timestamp": 3.5, "name": "action_listen"},
     ]}
     turns = transcript_from_tracker(tracker)
     assert [t["speaker"] for t in turns] == ["user", "bot", "system", "staff"]
     assert (turns[1]["intent"], turns[1]["confidence"], turns[1]["buttons"]) == ("request_human", 0.97, ["OK"])
-    assert turns[3]["staff_name"] == "Sam" and turns[0]["at"].startswith("1970-01-01")
+    assert (turns[3]["staff_name"], turns[3]["text"]) == ("Sam", "hello")
+    assert turns[0]["at"].startswith("1970-01-01")
 
 
 @pytest.fixture
