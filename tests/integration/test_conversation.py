@@ -103,3 +103,10 @@ def test_model_parse_needs_the_api_token(stack):
     response = requests.post(f"{stack.rasa_url}/model/parse", json={"text": "hi"}, timeout=10)
     assert response.status_code in (401, 403)
     assert stack.parse("hello")["intent"]["name"] == "greet"
+
+
+def test_without_a_telegram_token_the_channel_is_off_and_the_rest_runs(stack):
+    status = requests.get(f"{stack.rasa_url}/webhooks/telegram/", timeout=10).json()
+    assert status["status"] == "off"
+    refused = requests.post(f"{stack.rasa_url}/webhooks/telegram/webhook", json={"update_id": 1}, timeout=10)
+    assert refused.status_code == 404

@@ -1,0 +1,1 @@
+"""Rasa input channels of our own (Telegram, built on python-telegram-bot)."""

@@ -1,0 +1,244 @@
+"""Telegram input channel for Rasa, built on python-telegram-bot (listed in credentials.yml).
+
+Two modes (TELEGRAM_MODE):
+- `webhook`: Telegram posts updates to /webhooks/telegram/webhook; the
+  X-Telegram-Bot-Api-Secret-Token header must carry TELEGRAM_WEBHOOK_SECRET. When
+  TELEGRAM_WEBHOOK_URL is set the webhook is registered on start.
+- `polling`: for local use with no public address; getUpdates in a loop.
+TELEGRAM_API_BASE_URL goes to python-telegram-bot's `base_url` (tests point it at a
+local stand-in of the Bot API). With no TELEGRAM_BOT_TOKEN the channel stays off.
+
+The conversation id of a private chat is its chat id. Group chats get no conversation:
+when addressed, the bot asks people to write privately, so nobody's conversation is
+shown to others.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Awaitable, Callable, Dict, Optional, Text
+
+import yaml
+from rasa.core.channels.channel import InputChannel, UserMessage
+from sanic import Blueprint, response
+from sanic.request import Request
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram.request import HTTPXRequest
+
+from bot.channels.telegram_output import TelegramOutput, with_retries
+from bot.config import load_settings
+
+logger = logging.getLogger(__name__)
+TEXTS_FILE = Path(__file__).with_name("telegram_texts.yml")
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+ALLOWED_UPDATES = ["message", "edited_message", "callback_query"]
+# Commands and what the assistant hears for them; /delete is handled here (it needs a confirmation).
+COMMANDS = {"/start": "/greet", "/help": "/capabilities", "/human": "/request_human", "/privacy": "/faq/privacy"}
+DELETE_YES, DELETE_NO = "tg:delete:yes", "tg:delete:no"
+POLL_TIMEOUT_SECONDS = 25
+
+
+@dataclass(frozen=True)
+class TelegramConfig:
+    token: str
+    mode: str
+    webhook_secret: str
+    webhook_url: str
+    api_base_url: str
+
+    @classmethod
+    def from_environment(cls) -> "TelegramConfig":
+        env = os.environ
+        return cls(
+            token=env.get("TELEGRAM_BOT_TOKEN", ""),
+            mode=env.get("TELEGRAM_MODE", "polling").lower(),
+            webhook_secret=env.get("TELEGRAM_WEBHOOK_SECRET", ""),
+            webhook_url=env.get("TELEGRAM_WEBHOOK_URL", ""),
+            api_base_url=env.get("TELEGRAM_API_BASE_URL", "https://api.telegram.org/bot"),
+        )
+
+
+class TelegramInput(InputChannel):
+    @classmethod
+    def name(cls) -> Text:
+        return "telegram"
+
+    @classmethod
+    def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> "TelegramInput":
+        return cls(TelegramConfig.from_environment())
+
+    def __init__(self, config: TelegramConfig):
+        self.config = config
+        self.texts: Dict[str, str] = yaml.safe_load(TEXTS_FILE.read_text(encoding="utf-8"))
+        self.bot: Optional[Bot] = None
+        if config.token:
+            if config.mode not in ("polling", "webhook"):
+                raise ValueError("TELEGRAM_MODE must be 'polling' or 'webhook'")
+            if config.mode == "webhook" and not config.webhook_secret:
+                raise ValueError("TELEGRAM_MODE=webhook needs TELEGRAM_WEBHOOK_SECRET")
+            self.bot = Bot(config.token, base_url=config.api_base_url,
+                           get_updates_request=HTTPXRequest(read_timeout=POLL_TIMEOUT_SECONDS + 10))
+        # One lock per chat: a chat's messages are handled in order, chats in parallel.
+        self._chat_locks: Dict[int, asyncio.Lock] = defaultdict(asyncio.Lock)
+        self._polling: Optional[asyncio.Task] = None
+
+    def get_output_channel(self) -> Optional[TelegramOutput]:
+        return TelegramOutput(self.bot, self.texts) if self.bot else None
+
+    # --- Rasa's blueprint: the webhook, and start/stop of the connection -----------------
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        telegram_webhook = Blueprint("telegram_webhook", __name__)
+
+        @telegram_webhook.route("/", methods=["GET"])
+        async def health(request: Request) -> response.HTTPResponse:
+            return response.json({"status": "ok" if self.bot else "off", "mode": self.config.mode})
+
+        @telegram_webhook.route("/webhook", methods=["POST"])
+        async def webhook(request: Request) -> response.HTTPResponse:
+            if not self.bot or self.config.mode != "webhook":
+                return response.json({"error": "Telegram webhook is not enabled"}, status=404)
+            if request.headers.get(SECRET_HEADER) != self.config.webhook_secret:
+                return response.json({"error": "wrong secret token"}, status=403)
+            update = Update.de_json(request.json or {}, self.bot)
+            await self.handle_update(update, on_new_message)
+            return response.json({"ok": True})
+
+        @telegram_webhook.listener("after_server_start")
+        async def connect(app: Any, loop: Any) -> None:
+            if self.bot:
+                await self.start(on_new_message)
+
+        @telegram_webhook.listener("before_server_stop")
+        async def disconnect(app: Any, loop: Any) -> None:
+            await self.stop()
+
+        return telegram_webhook
+
+    async def start(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> None:
+        await self.bot.initialize()  # getMe: the bot's username, for group mentions
+        if self.config.mode == "webhook":
+            if self.config.webhook_url:
+                await with_retries(lambda: self.bot.set_webhook(
+                    self.config.webhook_url, secret_token=self.config.webhook_secret,
+                    allowed_updates=ALLOWED_UPDATES), "setWebhook")
+            logger.info("Telegram connector on, webhook mode")
+        else:
+            await with_retries(lambda: self.bot.delete_webhook(), "deleteWebhook")
+            self._polling = asyncio.create_task(self._poll(on_new_message))
+            logger.info("Telegram connector on, polling mode")
+
+    async def stop(self) -> None:
+        if self._polling:
+            self._polling.cancel()
+        if self.bot:
+            await self.bot.shutdown()
+
+    async def _poll(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> None:
+        offset = None
+        while True:
+            updates = await with_retries(lambda: self.bot.get_updates(
+                offset=offset, timeout=POLL_TIMEOUT_SECONDS, allowed_updates=ALLOWED_UPDATES), "getUpdates")
+            if updates is None:
+                await asyncio.sleep(1)
+                continue
+            for update in updates:
+                offset = update.update_id + 1
+                # Each update in its own task: a slow or failing chat never holds up the others.
+                asyncio.create_task(self.handle_update(update, on_new_message))
+
+    # --- one update ----------------------------------------------------------------------
+
+    async def handle_update(self, update: Update, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> None:
+        chat = update.effective_chat
+        if chat is None:
+            return
+        async with self._chat_locks[chat.id]:
+            try:
+                await self._handle(update, on_new_message)
+            except Exception:  # noqa: BLE001 - one bad update must not stop the connector
+                logger.exception("Could not handle a Telegram update of type %s", _kind(update))
+
+    async def _handle(self, update: Update, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> None:
+        output = self.get_output_channel()
+        chat = update.effective_chat
+        if update.callback_query:
+            query = update.callback_query
+            await with_retries(lambda: query.answer(), "answerCallbackQuery")
+            if chat.type != "private":
+                return
+            if query.data in (DELETE_YES, DELETE_NO):
+                await self._finish_deletion(str(chat.id), query.data == DELETE_YES, output)
+                return
+            await self._to_rasa(query.data or "", str(chat.id), output, on_new_message)
+            return
+        if update.edited_message:
+            if chat.type == "private":
+                await output.send(str(chat.id), self.texts["edited"])
+            return
+        message = update.message
+        if message is None:
+            return
+        if chat.type != "private":
+            if self._addressed(message):
+                await self._redirect_to_private_chat(message, output)
+            return
+        if not message.text:
+            await output.send(str(chat.id), self.texts["non_text"])
+            return
+        text = message.text.strip()
+        command = text.split()[0].split("@")[0].lower() if text.startswith("/") else None
+        if command == "/delete":
+            await self._ask_to_delete(str(chat.id), output)
+            return
+        await self._to_rasa(COMMANDS.get(command, text), str(chat.id), output, on_new_message)
+
+    async def _to_rasa(self, text: str, chat_id: str, output: TelegramOutput,
+                       on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> None:
+        await output.typing(chat_id)
+        await on_new_message(UserMessage(text, output, chat_id, input_channel=self.name()))
+
+    def _addressed(self, message: Message) -> bool:
+        username = (self.bot.username or "").lower()
+        text = (message.text or message.caption or "").lower()
+        replied_to_bot = message.reply_to_message and message.reply_to_message.from_user \
+            and message.reply_to_message.from_user.id == self.bot.id
+        return bool(replied_to_bot or (username and f"@{username}" in text))
+
+    async def _redirect_to_private_chat(self, message: Message, output: TelegramOutput) -> None:
+        keyboard = InlineKeyboardMarkup([[InlineKeyboardButton(
+            self.texts["group_redirect_button"], url=f"https://t.me/{self.bot.username}")]])
+        await output.send(str(message.chat.id), self.texts["group_redirect"], keyboard)
+
+    # --- /delete: erase the conversation after confirmation ---------------------------------
+
+    async def _ask_to_delete(self, chat_id: str, output: TelegramOutput) -> None:
+        keyboard = InlineKeyboardMarkup([[InlineKeyboardButton(self.texts["delete_yes"], callback_data=DELETE_YES),
+                                          InlineKeyboardButton(self.texts["delete_no"], callback_data=DELETE_NO)]])
+        await output.send(chat_id, self.texts["delete_confirm"].format(org_name=load_settings().org_name), keyboard)
+
+    async def _finish_deletion(self, chat_id: str, confirmed: bool, output: TelegramOutput) -> None:
+        if not confirmed:
+            await output.send(chat_id, self.texts["delete_kept"])
+            return
+        from bot.erasure import erase_conversation
+        settings = load_settings()
+        try:
+            await asyncio.get_running_loop().run_in_executor(
+                None, erase_conversation, settings.database_url, settings.tracker_database_url, chat_id)
+        except Exception:  # noqa: BLE001 - the user must hear that it did not work
+            logger.exception("Erasure of a Telegram conversation failed")
+            await output.send(chat_id, self.texts["delete_failed"])
+            return
+        await output.send(chat_id, self.texts["deleted"])
+
+
+def _kind(update: Update) -> str:
+    for kind in ("message", "edited_message", "callback_query"):
+        if getattr(update, kind, None):
+            return kind
+    return "other"

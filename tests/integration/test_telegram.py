@@ -1,0 +1,160 @@
+"""The Telegram connector: python-telegram-bot against a local stand-in of the Bot API, real Rasa behind.
+
+Polling mode here; webhook mode in test_telegram_webhook.py.
+"""
+import time
+
+import pytest
+
+from tests.integration.conftest import CLINIC_ENV, PASSWORD
+from tests.integration.staff_client import StaffClient, add_staff_account
+from tests.paths import FIXTURE_MODEL
+from tests.stack import running_stack
+from tests.telegram_standin import BOT_USER, TelegramStandIn, private_text
+
+ALEX = {"id": 5001, "is_bot": False, "first_name": "Alex", "language_code": "en"}
+
+
+@pytest.fixture(scope="module")
+def telegram(tmp_path_factory):
+    standin = TelegramStandIn().start()
+    env = {**CLINIC_ENV, "TELEGRAM_BOT_TOKEN": standin.token, "TELEGRAM_MODE": "polling",
+           "TELEGRAM_API_BASE_URL": standin.base_url}
+    with running_stack(FIXTURE_MODEL, tmp_path_factory.mktemp("telegram"), env, with_web_app=True) as stack:
+        standin.wait_for(lambda: standin.sent("getUpdates"))
+        yield standin, stack
+
+
+def replies_to(standin, chat_id, count=1, timeout=30):
+    return standin.wait_for(lambda: (lambda s: s if len(s) >= count else None)(standin.sent("sendMessage", chat_id)),
+                            timeout)
+
+
+def test_polling_mode_clears_any_webhook_and_asks_who_it_is(telegram):
+    standin, _ = telegram
+    methods = [c.method for c in standin.calls]
+    assert "getMe" in methods and "deleteWebhook" in methods
+    assert methods.index("deleteWebhook") < methods.index("getUpdates")
+
+
+def test_a_question_gets_a_typing_action_then_an_html_answer_with_inline_buttons(telegram):
+    standin, _ = telegram
+    standin.push(private_text(1001, "/faq/ptsd_definition"))
+    messages = replies_to(standin, 1001, count=2)  # the welcome, then the answer
+    assert standin.sent("sendChatAction", 1001)[0]["action"] == "typing"
+    welcome, answer = messages[0], messages[1]
+    assert "Harbour Trauma Clinic" in welcome["text"] and "999" in welcome["text"]
+    assert answer["parse_mode"] == "HTML" and "Source:" in answer["text"] and "<b>" in answer["text"]
+    assert "**" not in answer["text"], "markdown must become HTML, not be shown raw"
+    buttons = [row[0] for row in answer["reply_markup"]["inline_keyboard"]]
+    assert 2 <= len(buttons) <= 3 and all(b["callback_data"].startswith("/") for b in buttons)
+
+
+def test_a_button_press_is_answered_and_reaches_rasa_as_its_payload(telegram):
+    standin, stack = telegram
+    standin.push(private_text(1002, "hello"))
+    replies_to(standin, 1002)
+    before = len(standin.sent("sendMessage", 1002))
+    standin.push({"callback_query": {
+        "id": "cb-1002", "from": {**ALEX, "id": 1002}, "chat_instance": "ci-1002", "data": "/faq/ptsd_symptoms",
+        "message": {"message_id": 77, "date": int(time.time()), "from": BOT_USER,
+                    "chat": {"id": 1002, "type": "private"}, "text": "earlier answer"}}})
+    answer = replies_to(standin, 1002, count=before + 1)[-1]
+    assert standin.sent("answerCallbackQuery")[-1]["callback_query_id"] == "cb-1002"
+    assert "four groups" in answer["text"] or "Source:" in answer["text"]
+    user_texts = [e["text"] for e in stack.tracker("1002")["events"] if e["event"] == "user"]
+    assert "/faq/ptsd_symptoms" in user_texts
+
+
+@pytest.mark.parametrize("update, expected", [
+    ({"sticker": {"file_id": "s1", "file_unique_id": "u1", "type": "regular", "width": 512, "height": 512,
+                  "is_animated": False, "is_video": False}}, "only read text"),
+    ({"voice": {"file_id": "v1", "file_unique_id": "u2", "duration": 3}}, "only read text"),
+    ({"photo": [{"file_id": "p1", "file_unique_id": "u3", "width": 90, "height": 90}]}, "only read text"),
+    ({"location": {"latitude": 51.5, "longitude": -0.1}}, "only read text"),
+])
+def test_non_text_messages_get_a_kind_reply_and_do_not_reach_rasa(telegram, update, expected):
+    standin, stack = telegram
+    chat_id = 2000 + len(standin.calls)
+    message = private_text(chat_id, "")["message"]
+    del message["text"]
+    standin.push({"message": {**message, **update}})
+    assert expected in replies_to(standin, chat_id)[0]["text"]
+    assert [e for e in stack.tracker(str(chat_id))["events"] if e["event"] == "user"] == []
+
+
+def test_an_edited_message_is_not_answered_twice_but_explained(telegram):
+    standin, _ = telegram
+    edited = private_text(1003, "what is ptsd")["message"]
+    standin.push({"edited_message": {**edited, "edit_date": int(time.time())}})
+    assert "didn't see your edit" in replies_to(standin, 1003)[0]["text"]
+
+
+def test_group_messages_are_answered_only_when_addressed_and_never_in_the_group(telegram):
+    standin, stack = telegram
+    group = {"id": -100777, "type": "group", "title": "Peer support"}
+    standin.push({"message": {"message_id": 5, "date": int(time.time()), "from": ALEX, "chat": group,
+                              "text": "does anyone else get nightmares"}})
+    standin.push({"message": {"message_id": 6, "date": int(time.time()), "from": ALEX, "chat": group,
+                              "text": "@clinic_info_bot what is ptsd"}})
+    [redirect] = replies_to(standin, -100777)
+    assert "one-to-one" in redirect["text"]
+    assert redirect["reply_markup"]["inline_keyboard"][0][0]["url"] == "https://t.me/clinic_info_bot"
+    assert stack.tracker("-100777")["events"] == [] or all(
+        e["event"] != "user" for e in stack.tracker("-100777")["events"])
+
+
+def test_commands_start_help_human_and_privacy(telegram):
+    standin, _ = telegram
+    standin.push(private_text(1004, "/start"))
+    assert "automated information service" in replies_to(standin, 1004)[0]["text"]
+    count = len(standin.sent("sendMessage", 1004))
+    standin.push(private_text(1004, "/privacy"))
+    assert "Source:" in replies_to(standin, 1004, count + 1)[-1]["text"]
+    count = len(standin.sent("sendMessage", 1004))
+    standin.push(private_text(1004, "/human@clinic_info_bot"))
+    assert "asked the team" in replies_to(standin, 1004, count + 1)[-1]["text"]
+
+
+def test_delete_asks_first_then_erases_the_conversation(telegram):
+    standin, stack = telegram
+    standin.push(private_text(1005, "what is ptsd"))
+    replies_to(standin, 1005, count=2)
+    standin.push(private_text(1005, "/delete"))
+    confirm = replies_to(standin, 1005, count=3)[-1]
+    assert "can't be undone" in confirm["text"]
+    assert stack.tracker("1005")["events"], "nothing may be deleted before the user confirms"
+    [yes, _no] = confirm["reply_markup"]["inline_keyboard"][0]
+    standin.push({"callback_query": {"id": "cb-del", "from": {**ALEX, "id": 1005}, "chat_instance": "c",
+                                     "data": yes["callback_data"],
+                                     "message": {"message_id": 9, "date": int(time.time()), "from": BOT_USER,
+                                                 "chat": {"id": 1005, "type": "private"}, "text": "x"}}})
+    assert "has been deleted" in replies_to(standin, 1005, count=4)[-1]["text"]
+    assert [e for e in stack.tracker("1005")["events"] if e["event"] in ("user", "bot")] == []
+
+
+def test_flood_control_is_waited_out_and_the_message_still_arrives(telegram):
+    standin, _ = telegram
+    standin.flood_next("sendMessage", times=1)
+    started = time.monotonic()
+    standin.push(private_text(1006, "/faq/ptsd_definition"))
+    replies_to(standin, 1006, count=2)
+    assert time.monotonic() - started >= 1.0, "Telegram asked to wait a second"
+
+
+def test_staff_reply_reaches_the_telegram_user_signed_with_the_staff_name(telegram):
+    standin, stack = telegram
+    add_staff_account(stack, "tg-staff@clinic.test", PASSWORD, "Robin")
+    staff = StaffClient(stack.web_url)
+    staff.login("tg-staff@clinic.test", PASSWORD)
+    standin.push(private_text(1007, "/human"))
+    replies_to(standin, 1007, count=2)
+    ticket = standin.wait_for(lambda: [t for t in staff.get("/staff/api/handoffs", status="open").json()["items"]
+                                       if t["conversation_id"] == "1007"])[0]
+    assert ticket["channel"] == "telegram"
+    staff.post(f"/staff/api/handoffs/{ticket['id']}/claim")
+    assert staff.post(f"/staff/api/handoffs/{ticket['id']}/messages", {"text": "Hi <Alex>, I'm here"}).status_code == 201
+    reply = replies_to(standin, 1007, count=3)[-1]
+    assert reply["text"] == "<b>Robin (Harbour Trauma Clinic), a member of staff:</b>\nHi &lt;Alex&gt;, I'm here"
+    assert staff.post(f"/staff/api/handoffs/{ticket['id']}/resolve", {"outcome": "answered"}).status_code == 200
+    assert "back with the automated assistant" in replies_to(standin, 1007, count=4)[-1]["text"]
