@@ -11,6 +11,7 @@ from actions.session import deployment_slots
 from actions.settings import settings
 from bot.handoffs import HandoffResult, request_handoff
 from bot.models import Priority
+from bot.staff_alerts import alert_staff
 from bot.staff_hours import staff_at_work
 
 logger = logging.getLogger(__name__)
@@ -48,6 +49,9 @@ class ActionHandoff(Action):
             dispatcher.utter_message(response="utter_handoff_failed", emergency_number=config.emergency_number)
             return []
         logger.info("Handoff ticket %s recorded (priority %s)", result.ticket_id, result.priority.value)
+        if not result.already_queued or result.raised_to_urgent:
+            alert_staff(result.ticket_id, result.priority.value, self.reason, result.raised_to_urgent,
+                        config.public_url)
         dispatcher.utter_message(
             response=self.response_for(result, tracker),
             staff_hours=config.staff_hours,

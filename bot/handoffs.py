@@ -44,6 +44,7 @@ class HandoffResult:
     priority: Priority
     already_queued: bool
     claimed: bool = False  # a member of staff already has the conversation
+    raised_to_urgent: bool = False
 
 
 @dataclass(frozen=True)
@@ -76,11 +77,12 @@ def request_handoff(
     with Session.begin() as session:
         ticket = active_ticket(session, conversation_id)
         if ticket is not None:
-            if priority == Priority.urgent and ticket.priority != Priority.urgent:
+            raised = priority == Priority.urgent and ticket.priority != Priority.urgent
+            if raised:
                 ticket.priority = Priority.urgent
                 ticket.reason = reason
             return HandoffResult(ticket.id, ticket.priority, already_queued=True,
-                                 claimed=ticket.status == TicketStatus.claimed)
+                                 claimed=ticket.status == TicketStatus.claimed, raised_to_urgent=raised)
         ticket = HandoffTicket(
             conversation_id=conversation_id,
             channel=channel,

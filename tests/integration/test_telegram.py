@@ -12,6 +12,7 @@ from tests.paths import FIXTURE_MODEL
 from tests.stack import running_stack
 from tests.telegram_standin import BOT_USER, TelegramStandIn, private_text
 
+STAFF_GROUP = -4000
 ALEX = {"id": 5001, "is_bot": False, "first_name": "Alex", "language_code": "en"}
 
 
@@ -19,7 +20,8 @@ ALEX = {"id": 5001, "is_bot": False, "first_name": "Alex", "language_code": "en"
 def telegram(tmp_path_factory):
     standin = TelegramStandIn().start()
     env = {**CLINIC_ENV, "TELEGRAM_BOT_TOKEN": standin.token, "TELEGRAM_MODE": "polling",
-           "TELEGRAM_API_BASE_URL": standin.base_url}
+           "TELEGRAM_API_BASE_URL": standin.base_url, "TELEGRAM_STAFF_CHAT_ID": str(STAFF_GROUP),
+           "PUBLIC_URL": "https://care.clinic.example"}
     with running_stack(FIXTURE_MODEL, tmp_path_factory.mktemp("telegram"), env, with_web_app=True) as stack:
         standin.wait_for(lambda: standin.sent("getUpdates"))
         yield standin, stack
@@ -158,3 +160,17 @@ def test_staff_reply_reaches_the_telegram_user_signed_with_the_staff_name(telegr
     assert reply["text"] == "<b>Robin (Harbour Trauma Clinic), a member of staff:</b>\nHi &lt;Alex&gt;, I'm here"
     assert staff.post(f"/staff/api/handoffs/{ticket['id']}/resolve", {"outcome": "answered"}).status_code == 200
     assert "back with the automated assistant" in replies_to(standin, 1007, count=4)[-1]["text"]
+
+
+def test_staff_group_is_alerted_to_new_and_urgent_handoffs_without_the_users_words(telegram):
+    standin, _ = telegram
+    count = len(standin.sent("sendMessage", STAFF_GROUP))
+    standin.push(private_text(1008, "/human"))
+    alert = replies_to(standin, STAFF_GROUP, count + 1)[-1]
+    assert alert["text"].startswith("New NORMAL handoff: #") and "(request_human)" in alert["text"]
+    assert "https://care.clinic.example/staff/tickets/" in alert["text"]
+    count = len(standin.sent("sendMessage", STAFF_GROUP))
+    standin.push(private_text(1008, "i want to end my life, i have the pills here"))
+    raised = replies_to(standin, STAFF_GROUP, count + 1)[-1]
+    assert raised["text"].startswith("Handoff raised to URGENT") and "(crisis)" in raised["text"]
+    assert all("pills" not in m["text"] and "/human" not in m["text"] for m in standin.sent("sendMessage", STAFF_GROUP))
