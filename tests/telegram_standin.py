@@ -30,7 +30,7 @@ class TelegramStandIn:
     token: str = "123456:TEST-TOKEN"
     calls: List[Call] = field(default_factory=list)
     _updates: List[Dict] = field(default_factory=list)
-    _floods: Dict[str, int] = field(default_factory=dict)
+    _floods: Dict[tuple, List[int]] = field(default_factory=dict)  # (method, chat or None) -> [times, seconds]
     _next_update_id: int = 1
     _next_message_id: int = 1000
     url: str = ""
@@ -48,8 +48,9 @@ class TelegramStandIn:
         self._updates.append(update)
         return update
 
-    def flood_next(self, method: str, times: int = 1) -> None:
-        self._floods[method] = times
+    def flood_next(self, method: str, times: int = 1, chat_id: Optional[int] = None, retry_after: int = 1) -> None:
+        """Answer the next `times` calls (for one chat, or any) with 429 and retry_after."""
+        self._floods[(method, chat_id)] = [times, retry_after]
 
     def sent(self, method: str = "sendMessage", chat_id: Optional[int] = None) -> List[Dict[str, Any]]:
         return [c.params for c in list(self.calls) if c.method == method
@@ -72,10 +73,12 @@ class TelegramStandIn:
         method = request.match_info["method"]
         params = await _params(request)
         self.calls.append(Call(method, params))
-        if self._floods.get(method):
-            self._floods[method] -= 1
-            return web.json_response({"ok": False, "error_code": 429, "description": "Too Many Requests: retry after 1",
-                                      "parameters": {"retry_after": 1}}, status=429)
+        for key in ((method, params.get("chat_id")), (method, None)):
+            flood = self._floods.get(key)
+            if flood and flood[0] > 0:
+                flood[0] -= 1
+                return web.json_response({"ok": False, "error_code": 429, "parameters": {"retry_after": flood[1]},
+                                          "description": f"Too Many Requests: retry after {flood[1]}"}, status=429)
         handler = getattr(self, f"_api_{method}", None)
         if handler is None:
             return web.json_response({"ok": False, "error_code": 404, "description": "Not Found"}, status=404)

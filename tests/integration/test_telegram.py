@@ -144,6 +144,16 @@ def test_flood_control_is_waited_out_and_the_message_still_arrives(telegram):
     assert time.monotonic() - started >= 1.0, "Telegram asked to wait a second"
 
 
+def test_one_chat_waiting_out_flood_control_does_not_hold_up_another(telegram):
+    standin, _ = telegram
+    standin.flood_next("sendMessage", times=1, chat_id=1010, retry_after=4)
+    standin.push(private_text(1010, "/faq/ptsd_causes"))
+    standin.push(private_text(1011, "/faq/ptsd_causes"))
+    replies_to(standin, 1011, count=2)
+    assert len(standin.sent("sendMessage", 1010)) <= 1, "chat 1010 is still waiting for Telegram"
+    replies_to(standin, 1010, count=3)  # the refused try, then the welcome and the answer
+
+
 def test_staff_reply_reaches_the_telegram_user_signed_with_the_staff_name(telegram):
     standin, stack = telegram
     add_staff_account(stack, "tg-staff@clinic.test", PASSWORD, "Robin")
