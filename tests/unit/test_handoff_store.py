@@ -1,0 +1,92 @@
+"""The handoff workflow on both databases a clinic may run: SQLite and PostgreSQL.
+
+PostgreSQL runs when HANDOFF_TEST_POSTGRES_URL names a database this test may empty
+(`.ci/run` starts a local server and sets it); otherwise only SQLite runs here.
+"""
+import os
+import time
+
+import pytest
+from sqlalchemy import insert, select
+
+from bot import audit
+from bot.db import engine_for, session_factory
+from bot.erasure import EVENTS, erase_conversation, purge_older_than
+from bot.handoffs import NotYours, QueueFilter, WrongState, add_note, claim, list_tickets, request_handoff, resolve
+from bot.models import AuditEntry, Base, HandoffNote, Priority, StaffUser
+from bot.staff_accounts import add_user
+
+POSTGRES_URL = os.environ.get("HANDOFF_TEST_POSTGRES_URL")
+DATABASES = ["sqlite"] + (["postgresql"] if POSTGRES_URL else [])
+
+
+@pytest.fixture(params=DATABASES)
+def url(request, tmp_path):
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'store.db'}"
+        return
+    engine = engine_for(POSTGRES_URL)
+    EVENTS.metadata.drop_all(engine)
+    Base.metadata.drop_all(engine)
+    Base.metadata.create_all(engine)
+    yield POSTGRES_URL
+
+
+def staff(url, email):
+    with session_factory(url).begin() as session:
+        return add_user(session, email, email.split("@")[0], "a long enough password")
+
+
+def test_one_ticket_per_conversation_and_a_crisis_raises_it(url):
+    first = request_handoff(url, "c1", "telegram", Priority.normal, "request_human")
+    again = request_handoff(url, "c1", "telegram", Priority.normal, "request_human")
+    crisis = request_handoff(url, "c1", "telegram", Priority.urgent, "crisis")
+    assert not first.already_queued and again.already_queued and again.ticket_id == first.ticket_id
+    assert crisis.raised_to_urgent and crisis.priority == Priority.urgent
+
+
+def test_queue_is_urgent_first_then_oldest(url):
+    for conversation, priority in [("a", Priority.normal), ("b", Priority.urgent), ("c", Priority.normal),
+                                   ("d", Priority.urgent)]:
+        request_handoff(url, conversation, "socketio", priority, "x")
+    with session_factory(url)() as session:
+        order = [t.conversation_id for t in list_tickets(session, QueueFilter())]
+    assert order == ["b", "d", "a", "c"]
+
+
+def test_only_the_claimant_resolves_and_a_resolved_ticket_stays_resolved(url):
+    sam, alex = staff(url, "sam@c.test"), staff(url, "alex@c.test")
+    ticket_id = request_handoff(url, "c2", "rest", Priority.normal, "request_human").ticket_id
+    with session_factory(url).begin() as session:
+        claim(session, ticket_id, sam)
+    with session_factory(url).begin() as session, pytest.raises(NotYours):
+        resolve(session, ticket_id, alex, "answered")
+    with session_factory(url).begin() as session:
+        resolve(session, ticket_id, sam, "answered")
+    with session_factory(url).begin() as session, pytest.raises(WrongState):
+        claim(session, ticket_id, alex)
+
+
+def test_erasure_and_purge_remove_transcript_tickets_and_notes(url):
+    sam = staff(url, "sam@c.test")
+    engine = engine_for(url)
+    EVENTS.metadata.create_all(engine)
+    old, recent = time.time() - 100 * 86400, time.time()
+    with engine.begin() as connection:
+        connection.execute(insert(EVENTS), [
+            {"sender_id": "gone", "timestamp": recent}, {"sender_id": "old", "timestamp": old},
+            {"sender_id": "kept", "timestamp": recent}])
+    ticket_id = request_handoff(url, "gone", "rest", Priority.normal, "x").ticket_id
+    request_handoff(url, "old", "rest", Priority.normal, "x")
+    with session_factory(url).begin() as session:
+        add_note(session, ticket_id, sam, "private")
+        audit.record(session, "view", staff_id=sam.id, ticket_id=ticket_id)
+    assert erase_conversation(url, url, "gone").tickets == 1
+    assert purge_older_than(url, url, days=90).conversations == 1
+    with engine.connect() as connection:
+        assert sorted(connection.execute(select(EVENTS.c.sender_id)).scalars()) == ["kept"]
+    with session_factory(url)() as session:
+        assert session.execute(select(HandoffNote)).first() is None
+        assert session.execute(select(AuditEntry.ticket_id).where(AuditEntry.action == "view")).scalars().all() == [None]
+        assert len(session.execute(select(AuditEntry).where(AuditEntry.action == "erasure")).all()) == 2
+        assert session.execute(select(StaffUser)).first() is not None
