@@ -63,8 +63,13 @@ run: $(MODEL)
 unit: $(SPACY_MODEL)/meta.json
 	$(ENV) $(PY) -m pytest tests/unit -q
 
+# The browser tests' axe-core and the widget's socket.io client (vendored copy checked by a test).
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	touch $@
+
 # The staff console's browser test needs Debian's chromium (.ci/run installs it).
-integration: $(FIXTURE_MODEL)
+integration: $(FIXTURE_MODEL) node_modules/.installed
 	@command -v chromium >/dev/null || { echo "Install chromium for the browser tests: sudo apt-get install chromium"; exit 1; }
 	$(ENV) $(PY) -m pytest tests/integration -q
 
