@@ -1,10 +1,27 @@
-"""Public routes of the web app: health, the demo page and a user's own erasure request."""
+"""Public routes of the web app: health, the demo page, the widget's files and a user's own erasure request."""
 from __future__ import annotations
+
+import html
+import re
+from pathlib import Path
+from urllib.parse import urlsplit
 
 from aiohttp import web
 
 from bot.erasure import erase_conversation
 from bot.web.keys import SETTINGS
+
+STATIC = Path(__file__).parent / "static"
+DEMO_PAGE = STATIC / "demo" / "index.html"
+# A host[:port] fit to stand in a Content-Security-Policy source (no spaces, semicolons or quotes).
+_CSP_HOST = re.compile(r"^[A-Za-z0-9.\-]+(:\d{1,5})?$|^\[[0-9A-Fa-f:.]+\](:\d{1,5})?$")
+# The erase call is made by the widget from any site that embeds it: no cookies, so no credentials.
+ERASE_CORS = {
+    "Access-Control-Allow-Origin": "*",
+    "Access-Control-Allow-Methods": "POST, OPTIONS",
+    "Access-Control-Allow-Headers": "Content-Type",
+    "Access-Control-Max-Age": "600",
+}
 
 routes = web.RouteTableDef()
 
@@ -12,6 +29,48 @@ routes = web.RouteTableDef()
 @routes.get("/health")
 async def health(request: web.Request) -> web.Response:
     return web.json_response({"status": "ok"})
+
+
+def rasa_connect_sources(rasa_public_url: str) -> str:
+    """The Rasa server's origin and its WebSocket twin, for the demo page's connect-src."""
+    parts = urlsplit(rasa_public_url)
+    if parts.scheme not in ("http", "https") or not _CSP_HOST.match(parts.netloc or ""):
+        return ""
+    websocket = "wss" if parts.scheme == "https" else "ws"
+    return f" {parts.scheme}://{parts.netloc} {websocket}://{parts.netloc}"
+
+
+def demo_page_policy(rasa_public_url: str) -> str:
+    return (
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        f"connect-src 'self'{rasa_connect_sources(rasa_public_url)}; "
+        "frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+    )
+
+
+@routes.get("/")
+async def demo_page(request: web.Request) -> web.Response:
+    """A clinic home page with the widget embedded by its one script tag, as a clinic would."""
+    settings = request.app[SETTINGS]
+    page = (DEMO_PAGE.read_text(encoding="utf-8")
+            .replace("{{rasa_public_url}}", html.escape(settings.rasa_public_url, quote=True))
+            .replace("{{org_name}}", html.escape(settings.org_name, quote=True)))
+    return web.Response(text=page, content_type="text/html", charset="utf-8",
+                        headers={"Content-Security-Policy": demo_page_policy(settings.rasa_public_url)})
+
+
+@routes.get("/demo/demo.css")
+async def demo_stylesheet(request: web.Request) -> web.FileResponse:
+    return web.FileResponse(STATIC / "demo" / "demo.css")
+
+
+# The widget script, its stylesheet and the vendored socket.io client, for any site to embed.
+routes.static("/widget/", STATIC / "widget")
+
+
+@routes.options("/api/conversations/erase")
+async def erase_preflight(request: web.Request) -> web.Response:
+    return web.Response(status=204, headers=ERASE_CORS)
 
 
 @routes.post("/api/conversations/erase")
@@ -27,7 +86,7 @@ async def erase_my_conversation(request: web.Request) -> web.Response:
         body = None
     conversation_id = body.get("conversation_id") if isinstance(body, dict) else None
     if not isinstance(conversation_id, str) or not 8 <= len(conversation_id) <= 255:
-        return web.json_response({"error": "Send the conversation_id to delete"}, status=400)
+        return web.json_response({"error": "Send the conversation_id to delete"}, status=400, headers=ERASE_CORS)
     settings = request.app[SETTINGS]
     erase_conversation(settings.database_url, settings.tracker_database_url, conversation_id)
-    return web.json_response({"erased": True})
+    return web.json_response({"erased": True}, headers=ERASE_CORS)
