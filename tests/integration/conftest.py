@@ -1,6 +1,8 @@
 import json
+import shutil
 
 import pytest
+from playwright.sync_api import sync_playwright
 
 from tests.integration.staff_client import StaffClient, add_staff_account
 from tests.paths import FIXTURE_MODEL
@@ -21,6 +23,7 @@ CLINIC_ENV = {
     ),
 }
 PASSWORD = "a long test password"
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 STAFF = {  # email: (display name, admin)
     "sam@clinic.test": ("Sam", False),
     "alex@clinic.test": ("Alex", False),
@@ -58,3 +61,12 @@ def alex(stack) -> StaffClient:
 @pytest.fixture
 def admin(stack) -> StaffClient:
     return logged_in(stack, "admin@clinic.test")
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's chromium, headless, driven by Playwright (no browser is downloaded)."""
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, headless=True)
+        yield launched
+        launched.close()

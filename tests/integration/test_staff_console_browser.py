@@ -1,9 +1,7 @@
 """The staff console in a real browser (Debian's chromium, headless, driven by Playwright)."""
-import shutil
 import uuid
 
-import pytest
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from bot.db import session_factory
@@ -12,7 +10,6 @@ from bot.models import HandoffTicket
 from tests.integration.conftest import PASSWORD
 from tests.paths import ROOT
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 SCREENSHOT = ROOT / "reports" / "staff_console.png"
 HOSTILE = "<script>window.__pwned = 1</script><img src=x onerror=\"window.__pwned = 2\"> **bold** [x](javascript:alert(1))"
 
@@ -20,14 +17,6 @@ HOSTILE = "<script>window.__pwned = 1</script><img src=x onerror=\"window.__pwne
 def ticket_id_of(stack, user):
     with session_factory(stack.handoff_database_url)() as session:
         return session.execute(select(HandoffTicket.id).where(HandoffTicket.conversation_id == user)).scalar_one()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, headless=True)
-        yield launched
-        launched.close()
 
 
 def test_staff_member_logs_in_claims_replies_and_resolves(stack, browser):

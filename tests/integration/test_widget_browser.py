@@ -1,0 +1,487 @@
+"""The website chat widget in a real browser (Debian's chromium, headless, driven by Playwright).
+
+Everything runs against the real stack: the demo page at / from the web app, the widget
+speaking socket.io to the real Rasa server (session persistence, rooms), the action
+server answering, and staff replying through the staff API.
+"""
+import gzip
+import json
+import re
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+import requests
+from playwright.sync_api import expect
+
+from bot.web.public import demo_page_policy
+from tests.integration.conftest import logged_in
+from tests.paths import ROOT
+
+WIDGET_DIR = ROOT / "bot" / "web" / "static" / "widget"
+AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+SCREENSHOT = ROOT / "reports" / "widget_360.png"
+STORAGE_KEY = "ptsd-chat-widget"
+TITLE = "Ask about PTSD"  # data-title of the demo page's script tag
+
+HOSTILE_STAFF_REPLY = (
+    "Hello, this is Sam. <img src=x onerror=\"window.__pwned = 1\"><script>window.__pwned = 2</script> "
+    "**Take your time.** See [our page](https://example.org/ptsd) or [this](javascript:window.__pwned=3)."
+)
+
+
+@pytest.fixture(autouse=True)
+def patient_expect():
+    """The first answer of a conversation waits for Rasa and the action server (welcome + answer)."""
+    expect.set_options(timeout=30_000)
+    yield
+    expect.set_options(timeout=5_000)  # Playwright's default, for the other test modules
+
+
+def new_page(browser, **context_options):
+    context = browser.new_context(**{"viewport": {"width": 1100, "height": 850}, **context_options})
+    page = context.new_page()
+    page.errors = []
+    page.on("pageerror", lambda error: page.errors.append(str(error)))
+    # An alert() from injected markup would be a script that ran.
+    page.on("dialog", lambda dialog: (page.errors.append(f"dialog: {dialog.message}"), dialog.dismiss()))
+    return page
+
+
+@pytest.fixture
+def page(browser):
+    opened = new_page(browser)
+    yield opened
+    errors = opened.errors
+    opened.context.close()
+    assert errors == []
+
+
+class Widget:
+    """The widget as a person sees it: roles and names, not implementation details."""
+
+    def __init__(self, page):
+        self.page = page
+        self.launcher = page.get_by_role("button", name=TITLE)
+        self.panel = page.get_by_role("dialog", name=TITLE)
+        self.log = page.get_by_role("log", name="Conversation")
+        self.input = page.get_by_role("textbox", name="Your message")
+        self.suggestions = page.get_by_role("group", name="Suggested replies").get_by_role("button")
+        self.menu_button = page.get_by_role("button", name="Conversation options")
+        self.leave = page.get_by_role("button", name="Leave quickly")
+        self.status = self.panel.get_by_role("status")
+        self.user_messages = self.log.locator(".cw-msg--user")
+        self.answers = self.log.locator(".cw-msg--bot", has_text="Source:")
+        self.staff_messages = self.log.locator(".cw-msg--staff")
+
+    def open(self):
+        self.launcher.click()
+        expect(self.input).to_be_focused()
+
+    @classmethod
+    def answered_once(cls, page, stack):
+        """The demo page with the widget open, after one question and its answer."""
+        page.goto(stack.web_url + "/")
+        widget = cls(page)
+        widget.open()
+        widget.ask("what is ptsd")
+        expect(widget.answers).to_have_count(1)
+        expect(widget.suggestions.first).to_be_visible()
+        return widget
+
+    def ask(self, text):
+        self.input.fill(text)
+        self.input.press("Enter")
+        expect(self.user_messages.last).to_contain_text(text)
+
+    def stored(self):
+        return self.page.evaluate(f"JSON.parse(sessionStorage.getItem('{STORAGE_KEY}') || 'null')")
+
+    def session_id(self):
+        return (self.stored() or {}).get("sessionId")
+
+    def wait_for_new_session(self, old_id):
+        self.page.wait_for_function(
+            f"(old) => {{ const s = JSON.parse(sessionStorage.getItem('{STORAGE_KEY}') || 'null');"
+            " return s && s.sessionId && s.sessionId !== old; }", arg=old_id)
+        return self.session_id()
+
+
+def user_texts(stack, session_id):
+    return [e["text"] for e in stack.tracker(session_id)["events"] if e["event"] == "user"]
+
+
+def focus_with(page, key, target, presses=40):
+    """Press `key` until `target` has the focus, as a keyboard user would."""
+    for _ in range(presses):
+        page.keyboard.press(key)
+        if target.evaluate("node => node.getRootNode().activeElement === node"):
+            return
+    raise AssertionError(f"{key} never reached {target}")
+
+
+def test_visitor_asks_follows_a_suggestion_and_keeps_the_conversation_after_a_reload(stack, page):
+    page.goto(stack.web_url + "/")
+    expect(page).to_have_title(re.compile("Harbour Trauma Clinic"))
+    widget = Widget(page)
+    widget.open()
+    expect(widget.status).to_have_text("Online")
+
+    widget.ask("what is ptsd")
+    expect(widget.answers).to_have_count(1)
+    expect(widget.suggestions.first).to_be_visible()
+    title = widget.suggestions.first.inner_text()
+    widget.suggestions.first.click()
+    # The title is shown as the user's message; its payload goes to the bot.
+    expect(widget.user_messages.last).to_have_text(re.compile(re.escape(title)))
+    expect(widget.answers).to_have_count(2)
+    session_id = widget.session_id()
+    said = user_texts(stack, session_id)
+    assert said[0] == "what is ptsd" and said[1].startswith("/faq/") and len(said) == 2
+
+    page.reload()
+    widget.open()
+    expect(widget.user_messages).to_have_count(2)
+    expect(widget.user_messages.first).to_contain_text("what is ptsd")
+    expect(widget.answers).to_have_count(2)
+    # The same conversation goes on: its suggestions are back, and the answer reaches the
+    # reloaded page (the new socket joined the session's room again).
+    widget.suggestions.first.click()
+    expect(widget.answers).to_have_count(3)
+    assert widget.session_id() == session_id and len(user_texts(stack, session_id)) == 3
+
+    widget.menu_button.click()
+    page.get_by_role("button", name="New conversation").click()
+    expect(widget.user_messages).to_have_count(0)
+    expect(widget.log).to_contain_text("New conversation started.")
+    new_id = widget.wait_for_new_session(session_id)
+    widget.ask("what is ptsd")
+    expect(widget.answers).to_have_count(1)
+    assert user_texts(stack, new_id) == ["what is ptsd"] and len(user_texts(stack, session_id)) == 3
+
+
+def test_widget_works_by_keyboard_alone(stack, page):
+    page.goto(stack.web_url + "/")
+    widget = Widget(page)
+    focus_with(page, "Tab", widget.launcher)
+    page.keyboard.press("Enter")
+    expect(widget.input).to_be_focused()
+
+    page.keyboard.type("what is ptsd")
+    page.keyboard.press("Enter")
+    expect(widget.answers).to_have_count(1)
+    expect(widget.input).to_be_focused()
+
+    # The suggested replies sit just before the input.
+    expect(widget.suggestions.last).to_be_visible()
+    page.keyboard.press("Shift+Tab")
+    expect(widget.suggestions.last).to_be_focused()
+    title = widget.suggestions.last.inner_text()
+    page.keyboard.press("Enter")
+    expect(widget.user_messages.last).to_have_text(re.compile(re.escape(title)))
+    expect(widget.answers).to_have_count(2)
+    expect(widget.input).to_be_focused()
+
+    # The menu: open, Escape closes it and gives the focus back to its button.
+    focus_with(page, "Shift+Tab", widget.menu_button)
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("button", name="New conversation")).to_be_focused()
+    page.keyboard.press("Escape")
+    expect(page.get_by_role("button", name="New conversation")).to_be_hidden()
+    expect(widget.menu_button).to_be_focused()
+    expect(widget.panel).to_be_visible()
+
+    # Delete asks first; Escape cancels without deleting anything.
+    page.keyboard.press("Enter")
+    page.keyboard.press("Tab")
+    expect(page.get_by_role("button", name="Delete my conversation")).to_be_focused()
+    page.keyboard.press("Enter")
+    confirm = page.get_by_role("alertdialog", name="Delete this conversation?")
+    expect(confirm).to_be_visible()
+    expect(confirm.get_by_role("button", name="Cancel")).to_be_focused()
+    page.keyboard.press("Escape")
+    expect(confirm).to_be_hidden()
+    expect(widget.menu_button).to_be_focused()
+    expect(widget.answers).to_have_count(2)
+
+    # Leave quickly is reachable from the keyboard too.
+    page.keyboard.press("Shift+Tab")
+    expect(widget.leave).to_be_focused()
+
+    # Escape closes the panel and the focus goes back to the launcher.
+    page.keyboard.press("Escape")
+    expect(widget.panel).to_be_hidden()
+    expect(widget.launcher).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(widget.input).to_be_focused()
+    expect(widget.answers).to_have_count(2)
+
+
+def test_staff_reply_is_shown_as_from_a_person_and_raises_the_unread_badge(stack, page):
+    page.goto(stack.web_url + "/")
+    widget = Widget(page)
+    widget.open()
+    widget.ask("/request_human")
+    expect(widget.log).to_contain_text("asked the team at Harbour Trauma Clinic")
+    session_id = widget.session_id()
+
+    sam = logged_in(stack, "sam@clinic.test")
+    open_tickets = sam.get("/staff/api/handoffs", status="open").json()["items"]
+    [ticket] = [t for t in open_tickets if t["conversation_id"] == session_id]
+    assert ticket["channel"] == "socketio"
+    assert sam.post(f"/staff/api/handoffs/{ticket['id']}/claim").status_code == 200
+
+    # The reply arrives while the panel is closed.
+    page.keyboard.press("Escape")
+    expect(widget.launcher).to_be_focused()
+    assert sam.post(f"/staff/api/handoffs/{ticket['id']}/messages", {"text": HOSTILE_STAFF_REPLY}).status_code == 201
+    expect(widget.launcher).to_contain_text("1 unread message")
+
+    widget.open()
+    expect(widget.launcher).to_be_hidden()
+    staff = widget.staff_messages
+    expect(staff).to_have_count(1)
+    expect(staff.locator(".cw-sender")).to_contain_text("Sam")
+    expect(staff.locator(".cw-sender")).to_contain_text("Staff")
+    expect(staff.locator(".cw-sender")).to_contain_text("A person from Harbour Trauma Clinic")
+    # Styled apart from the automated assistant.
+    bot_background = widget.log.locator(".cw-msg--bot .cw-bubble").first.evaluate(
+        "node => getComputedStyle(node).backgroundColor")
+    assert staff.locator(".cw-bubble").evaluate("node => getComputedStyle(node).backgroundColor") != bot_background
+
+    # The staff text went through the safe renderer: markup as text, bold and https links only.
+    bubble = staff.locator(".cw-bubble")
+    expect(bubble).to_contain_text('<img src=x onerror="window.__pwned = 1"><script>window.__pwned = 2</script>')
+    expect(bubble.locator("strong")).to_have_text("Take your time.")
+    link = bubble.get_by_role("link")
+    expect(link).to_have_count(1)
+    expect(link).to_have_attribute("href", "https://example.org/ptsd")
+    expect(link).to_have_attribute("target", "_blank")
+    expect(link).to_have_attribute("rel", "noopener noreferrer")
+    expect(bubble).to_contain_text("or this.")
+    assert page.locator("#ptsd-chat-widget img, #ptsd-chat-widget script").count() == 0
+    assert page.evaluate("window.__pwned") is None
+
+    # After a reload the staff message is still marked as from a person.
+    page.reload()
+    widget.open()
+    expect(widget.staff_messages.locator(".cw-staff-tag")).to_have_text("Staff")
+
+
+def test_markup_typed_by_the_user_stays_text_and_answers_render_lists(stack, page):
+    page.goto(stack.web_url + "/")
+    widget = Widget(page)
+    widget.open()
+    widget.ask('<img src=x onerror="window.__pwned = 1"><b>hi</b>')
+    expect(widget.user_messages.last).to_have_text(re.compile(re.escape('<img src=x onerror="window.__pwned = 1"><b>hi</b>')))
+    widget.ask("/faq/mdma_session")
+    answer = widget.answers.last
+    expect(answer).to_be_visible()
+    # The "- " lines of that answer are a real list (Rasa splits paragraphs into messages).
+    expect(widget.log.locator(".cw-msg--bot ul > li")).to_have_count(3)
+    assert page.locator("#ptsd-chat-widget img, #ptsd-chat-widget b").count() == 0
+    assert page.evaluate("window.__pwned") is None
+
+
+def test_leave_quickly_clears_the_conversation_and_goes_to_a_neutral_site(stack, page):
+    exit_url = stack.web_url + "/health"
+    page.add_init_script(f"window.ChatWidgetConfig = {{exitUrl: {json.dumps(exit_url)}}};")
+    page.goto(stack.web_url + "/")
+    widget = Widget(page)
+    widget.open()
+    widget.ask("what is ptsd")
+    expect(widget.answers).to_have_count(1)
+    assert widget.stored()["sessionId"]
+    history_length = page.evaluate("history.length")
+
+    widget.leave.click()
+    expect(page).to_have_url(exit_url)
+    assert page.evaluate("Object.keys(sessionStorage).concat(Object.keys(localStorage))"
+                         f".filter(key => key.startsWith('{STORAGE_KEY}'))") == []
+    # location.replace: no history entry was added, so Back does not lead to the chat.
+    assert page.evaluate("history.length") == history_length
+
+
+@pytest.fixture
+def another_site(stack):
+    """A clinic's own website on another origin, embedding the widget with its one script tag.
+
+    A real server on loopback: Chromium refuses a page that Playwright makes up (no
+    address, so "public") the right to load anything from 127.0.0.1.
+    """
+    page_html = f"""<!doctype html>
+        <html lang="en"><head><title>Another clinic</title></head><body><main><h1>Another clinic</h1></main>
+        <script src="{stack.web_url}/widget/chat-widget.js" data-server="{stack.rasa_url}"
+                data-title="{TITLE}" data-primary-color="#ffd24d"></script></body></html>""".encode()
+
+    class Page(BaseHTTPRequestHandler):
+        def do_GET(self):
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(page_html)))
+            self.end_headers()
+            self.wfile.write(page_html)
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Page)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/"
+    server.shutdown()
+    server.server_close()
+
+
+def test_widget_on_another_site_deletes_the_conversation_after_confirmation(stack, page, another_site):
+    # Another origin than the web app's: the erase call needs CORS.
+    page.goto(another_site)
+    widget = Widget(page)
+    widget.open()
+    widget.ask("what is ptsd")
+    expect(widget.answers).to_have_count(1)
+    session_id = widget.session_id()
+    assert user_texts(stack, session_id) == ["what is ptsd"]
+    # A light primary colour gets dark text on it.
+    assert page.get_by_role("button", name="Send").evaluate("node => getComputedStyle(node).color") == "rgb(26, 26, 26)"
+
+    widget.menu_button.click()
+    page.get_by_role("button", name="Delete my conversation").click()
+    confirm = page.get_by_role("alertdialog", name="Delete this conversation?")
+    with page.expect_response(f"{stack.web_url}/api/conversations/erase") as erased:
+        confirm.get_by_role("button", name="Delete conversation").click()
+    assert erased.value.status == 200
+    expect(widget.log).to_contain_text("Your conversation was deleted.")
+    expect(widget.user_messages).to_have_count(0)
+    expect(widget.input).to_be_focused()
+    assert user_texts(stack, session_id) == []
+    assert widget.wait_for_new_session(session_id) != session_id
+
+
+def test_widget_fits_a_360_and_a_320_pixel_screen(stack, browser):
+    page = new_page(browser, viewport={"width": 360, "height": 740})
+    try:
+        widget = Widget.answered_once(page, stack)
+        for width, height in ((360, 740), (320, 568)):
+            page.set_viewport_size({"width": width, "height": height})
+            box = widget.panel.bounding_box()
+            assert box["x"] >= 0 and box["x"] + box["width"] <= width and box["height"] <= height
+            for control in (widget.leave, widget.menu_button, widget.input,
+                            page.get_by_role("button", name="Send"), page.get_by_role("button", name="Close chat")):
+                expect(control).to_be_in_viewport(ratio=1)
+            assert page.evaluate("document.documentElement.scrollWidth") <= width
+            assert widget.log.evaluate("node => node.scrollWidth <= node.clientWidth")
+            if width == 360:
+                SCREENSHOT.parent.mkdir(exist_ok=True)
+                page.screenshot(path=str(SCREENSHOT))
+        assert page.errors == []
+    finally:
+        page.context.close()
+
+
+def test_open_widget_has_no_serious_accessibility_violations(stack, browser):
+    assert AXE.exists(), "run `npm ci` (make integration does) for axe-core"
+    # The demo page's CSP forbids inline scripts, and axe is injected as one.
+    page = new_page(browser, bypass_csp=True)
+    try:
+        widget = Widget.answered_once(page, stack)
+        page.add_script_tag(path=str(AXE))
+        run_axe = """async () => (await axe.run(document, {resultTypes: ['violations']})).violations
+            .map(v => ({id: v.id, impact: v.impact, help: v.help, targets: v.nodes.map(n => n.target)}))"""
+
+        def serious(violations):
+            return [v for v in violations if v["impact"] in ("serious", "critical")]
+
+        assert serious(page.evaluate(run_axe)) == []
+        widget.menu_button.click()
+        expect(page.get_by_role("button", name="New conversation")).to_be_visible()
+        assert serious(page.evaluate(run_axe)) == []
+        page.get_by_role("button", name="Delete my conversation").click()
+        expect(page.get_by_role("alertdialog")).to_be_visible()
+        assert serious(page.evaluate(run_axe)) == []
+        assert page.errors == []
+    finally:
+        page.context.close()
+
+
+def test_reduced_motion_turns_animations_off(stack, page):
+    page.emulate_media(reduced_motion="reduce")
+    page.goto(stack.web_url + "/")
+    widget = Widget(page)
+    widget.open()
+    assert widget.panel.evaluate("node => getComputedStyle(node).animationName") == "none"
+    page.emulate_media(reduced_motion="no-preference")
+    assert widget.panel.evaluate("node => getComputedStyle(node).animationName") == "cw-in"
+
+
+def test_typing_indicator_shows_until_the_answer_arrives(stack, page):
+    page.goto(stack.web_url + "/")
+    widget = Widget(page)
+    widget.open()
+    typing = widget.panel.get_by_text("The assistant is typing")
+    expect(typing).to_be_hidden()
+    # Checked in the same task as the send: a fast answer could otherwise hide it before a look.
+    shown_at_send = page.evaluate("""() => {
+        const root = document.querySelector('#ptsd-chat-widget').shadowRoot;
+        root.querySelector('input').value = 'what is ptsd';
+        root.querySelector('form').requestSubmit();
+        return !root.querySelector('.cw-typing').hidden;
+    }""")
+    assert shown_at_send
+    expect(widget.answers).to_have_count(1)
+    expect(typing).to_be_hidden()
+
+
+def test_connection_state_is_shown_and_the_widget_recovers(stack, page):
+    page.goto(stack.web_url + "/")
+    widget = Widget(page)
+    widget.open()
+    expect(widget.status).to_have_text("Online")
+    page.context.set_offline(True)
+    expect(widget.status).to_contain_text("Offline")
+    page.context.set_offline(False)
+    expect(widget.status).to_have_text("Online")
+    widget.ask("what is ptsd")
+    expect(widget.answers).to_have_count(1)
+
+
+def test_demo_page_policy_lets_the_page_reach_rasa_and_nothing_else(stack):
+    response = requests.get(stack.web_url + "/", timeout=10)
+    rasa = stack.rasa_url.removeprefix("http://")
+    policy = response.headers["Content-Security-Policy"]
+    assert f"connect-src 'self' http://{rasa} ws://{rasa};" in policy and "script-src 'self';" in policy
+    assert f'data-server="{stack.rasa_url}"' in response.text
+    assert "wss://bot.example" in demo_page_policy("https://bot.example/rasa")
+    # Nothing that could break out of the header is copied into it.
+    assert "connect-src 'self';" in demo_page_policy("https://bot.example; script-src *")
+
+
+def test_erase_answers_cross_origin_calls_without_credentials(stack):
+    preflight = requests.options(f"{stack.web_url}/api/conversations/erase", timeout=10, headers={
+        "Origin": "https://another-site.example", "Access-Control-Request-Method": "POST",
+        "Access-Control-Request-Headers": "content-type"})
+    assert preflight.status_code == 204
+    assert preflight.headers["Access-Control-Allow-Origin"] == "*"
+    assert "POST" in preflight.headers["Access-Control-Allow-Methods"]
+    assert "content-type" in preflight.headers["Access-Control-Allow-Headers"].lower()
+    erased = requests.post(f"{stack.web_url}/api/conversations/erase", json={"conversation_id": "nobody-at-all-123"},
+                           headers={"Origin": "https://another-site.example"}, timeout=10)
+    assert erased.status_code == 200 and erased.headers["Access-Control-Allow-Origin"] == "*"
+    assert "Access-Control-Allow-Credentials" not in erased.headers
+
+
+def test_widget_assets_are_the_locked_socket_io_client_and_stay_small(stack):
+    vendored = WIDGET_DIR / "vendor" / "socket.io.min.js"
+    lock = json.loads((ROOT / "package-lock.json").read_text())
+    locked = lock["packages"]["node_modules/socket.io-client"]["version"]
+    assert locked.startswith("4.") and f"Socket.IO v{locked}" in vendored.read_text()[:200]
+    installed = ROOT / "node_modules" / "socket.io-client" / "dist" / "socket.io.min.js"
+    if installed.exists():
+        assert installed.read_bytes() == vendored.read_bytes()
+    assert (WIDGET_DIR / "vendor" / "socket.io-client.LICENSE").exists()
+    total = 0
+    for name in ("chat-widget.js", "chat-widget.css", "vendor/socket.io.min.js"):
+        served = requests.get(f"{stack.web_url}/widget/{name}", timeout=10)
+        assert served.status_code == 200
+        total += len(gzip.compress(served.content, 9))
+    assert total < 100 * 1024
