@@ -34,6 +34,7 @@ pids+=($!)
 pids+=($!)
 .venv/bin/python -m bot web &
 pids+=($!)
+echo "Demo page with the chat widget: http://localhost:${WEB_PORT}/"
 echo "Staff console on http://localhost:${WEB_PORT}/staff (create an account: .venv/bin/python -m bot staff add-user EMAIL --admin)"
 echo "Rasa server on :$RASA_PORT (REST /webhooks/rest/webhook, socket.io), actions on :$ACTION_PORT"
 wait -n
