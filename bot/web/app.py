@@ -19,28 +19,35 @@ from bot.web.keys import HANDOFF_SESSIONS, LOGIN_THROTTLE, RASA, SETTINGS
 from bot.web.security import security_headers_middleware, staff_session_middleware
 from bot.web.throttle import LoginThrottle
 
-STATIC = Path(__file__).parent / "static"
+STAFF_TEMPLATES = Path(__file__).parent / "templates" / "staff"
+# path: (page name, title). Each page is its own body in templates/staff/ inside layout.html.
 STAFF_PAGES = {
-    "/staff": "queue.html",
-    "/staff/login": "login.html",
-    "/staff/review": "review.html",
-    "/staff/audit": "audit.html",
-    "/staff/tickets/{ticket_id}": "ticket.html",
+    "/staff": ("queue", "Queue"),
+    "/staff/review": ("review", "Review"),
+    "/staff/audit": ("audit", "Audit log"),
+    "/staff/tickets/{ticket_id}": ("ticket", "Handoff"),
 }
 
 
 @web.middleware
-async def handoff_errors_middleware(request: web.Request, handler):
-    """A refused staff command (not yours, wrong state, unknown) becomes a JSON error with its status."""
+async def refusals_middleware(request: web.Request, handler):
+    """A refused staff command (not yours, wrong state, unknown, bad input) becomes a JSON error with its status."""
     try:
         return await handler(request)
-    except HandoffError as error:
+    except (HandoffError, staff_api.Refused) as error:
         return web.json_response({"error": str(error)}, status=error.status)
 
 
-def _page(filename: str):
-    async def serve(request: web.Request) -> web.FileResponse:
-        return web.FileResponse(STATIC / "staff" / filename)
+def render_staff_page(name: str, title: str) -> str:
+    """Fixed text only (no user data), so plain replacement is enough; done once at start-up."""
+    layout = (STAFF_TEMPLATES / "layout.html").read_text(encoding="utf-8")
+    body = (STAFF_TEMPLATES / f"{name}.html").read_text(encoding="utf-8")
+    return layout.replace("{{title}}", title).replace("{{page}}", name).replace("{{body}}", body)
+
+
+def _page(html: str):
+    async def serve(request: web.Request) -> web.Response:
+        return web.Response(text=html, content_type="text/html", charset="utf-8")
     return serve
 
 
@@ -54,7 +61,7 @@ async def _close_rasa_client(app: web.Application) -> None:
 
 def create_app(settings: Settings) -> web.Application:
     app = web.Application(
-        middlewares=[security_headers_middleware, handoff_errors_middleware, staff_session_middleware],
+        middlewares=[security_headers_middleware, refusals_middleware, staff_session_middleware],
         client_max_size=64 * 1024,
     )
     app[SETTINGS] = settings
@@ -64,8 +71,9 @@ def create_app(settings: Settings) -> web.Application:
     app.on_cleanup.append(_close_rasa_client)
     app.router.add_get("/staff/api/openapi.json", openapi)
     app.router.add_routes(staff_api.routes)
-    for path, filename in STAFF_PAGES.items():
-        app.router.add_get(path, _page(filename))
-    app.router.add_static("/staff/static/", STATIC / "staff")
+    app.router.add_get("/staff/login", _page((STAFF_TEMPLATES / "login.html").read_text(encoding="utf-8")))
+    for path, (name, title) in STAFF_PAGES.items():
+        app.router.add_get(path, _page(render_staff_page(name, title)))
+    app.router.add_static("/staff/static/", public.STATIC / "staff")
     app.router.add_routes(public.routes)
     return app
