@@ -10,6 +10,7 @@ from aiohttp import web
 
 from bot.erasure import erase_conversation
 from bot.web.keys import SETTINGS
+from bot.web.security import content_security_policy
 
 STATIC = Path(__file__).parent / "static"
 DEMO_PAGE = STATIC / "demo" / "index.html"
@@ -41,11 +42,7 @@ def rasa_connect_sources(rasa_public_url: str) -> str:
 
 
 def demo_page_policy(rasa_public_url: str) -> str:
-    return (
-        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-        f"connect-src 'self'{rasa_connect_sources(rasa_public_url)}; "
-        "frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
-    )
+    return content_security_policy(rasa_connect_sources(rasa_public_url))
 
 
 @routes.get("/")

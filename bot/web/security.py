@@ -17,10 +17,14 @@ CSRF_HEADER = "X-CSRF-Token"
 PUBLIC_STAFF_PATHS = {"/staff/login", "/staff/api/login", "/staff/api/openapi.json"}
 PUBLIC_STAFF_PREFIXES = ("/staff/static/",)
 STATE_CHANGING = {"POST", "PUT", "PATCH", "DELETE"}
-CONTENT_SECURITY_POLICY = (
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-    "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
-)
+
+
+def content_security_policy(extra_connect_sources: str = "") -> str:
+    """Only this origin's scripts and styles; `extra_connect_sources` lets a page reach Rasa."""
+    return (
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        f"connect-src 'self'{extra_connect_sources}; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+    )
 
 
 def _is_public(path: str) -> bool:
@@ -54,7 +58,7 @@ async def staff_session_middleware(request: web.Request, handler):
 @web.middleware
 async def security_headers_middleware(request: web.Request, handler):
     response = await handler(request)
-    response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+    response.headers.setdefault("Content-Security-Policy", content_security_policy())
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("Referrer-Policy", "no-referrer")
     if request.path.startswith("/staff"):
