@@ -54,6 +54,14 @@ def note_json(note: HandoffNote) -> Dict[str, Any]:
 
 # --- helpers ---------------------------------------------------------------------------
 
+class Refused(Exception):
+    """A request the API turns down; bot/web/app.py answers it as {"error": message} with `status`."""
+
+    def __init__(self, status: int, message: str):
+        super().__init__(message)
+        self.status = status
+
+
 def _error(status: int, message: str) -> web.Response:
     return web.json_response({"error": message}, status=status)
 
@@ -62,20 +70,18 @@ async def _json_body(request: web.Request) -> Dict[str, Any]:
     try:
         body = await request.json()
     except ValueError:
-        raise web.HTTPBadRequest(text='{"error": "The body is not valid JSON"}', content_type="application/json")
+        raise Refused(400, "The body is not valid JSON")
     if not isinstance(body, dict):
-        raise web.HTTPBadRequest(text='{"error": "Send a JSON object"}', content_type="application/json")
+        raise Refused(400, "Send a JSON object")
     return body
 
 
 def _text_field(body: Dict[str, Any], name: str, limit: int) -> str:
     value = body.get(name)
     if not isinstance(value, str) or not value.strip():
-        raise web.HTTPBadRequest(text=f'{{"error": "Write a {name} first"}}', content_type="application/json")
+        raise Refused(400, f"Write a {name} first")
     if len(value) > limit:
-        raise web.HTTPRequestEntityTooLarge(max_size=limit, actual_size=len(value),
-                                            text=f'{{"error": "At most {limit} characters"}}',
-                                            content_type="application/json")
+        raise Refused(413, f"At most {limit} characters")
     return value.strip()
 
 
@@ -83,7 +89,7 @@ def _ticket_id(request: web.Request) -> int:
     try:
         return int(request.match_info["ticket_id"])
     except ValueError:
-        raise web.HTTPNotFound(text='{"error": "No such handoff"}', content_type="application/json")
+        raise handoffs.TicketNotFound("No such handoff")
 
 
 def _enum_param(request: web.Request, name: str, enum_type):
@@ -93,7 +99,7 @@ def _enum_param(request: web.Request, name: str, enum_type):
     try:
         return enum_type(value)
     except ValueError:
-        raise web.HTTPBadRequest(text=f'{{"error": "Unknown {name}"}}', content_type="application/json")
+        raise Refused(400, f"Unknown {name}")
 
 
 def _date_param(request: web.Request, name: str) -> Optional[datetime]:
@@ -103,8 +109,7 @@ def _date_param(request: web.Request, name: str) -> Optional[datetime]:
     try:
         return datetime.fromisoformat(value)
     except ValueError:
-        raise web.HTTPBadRequest(text=f'{{"error": "{name} must be a date like 2026-11-27"}}',
-                                 content_type="application/json")
+        raise Refused(400, f"{name} must be a date like 2026-11-27")
 
 
 def _int_param(request: web.Request, name: str, default: int, maximum: int) -> int:
@@ -116,7 +121,7 @@ def _int_param(request: web.Request, name: str, default: int, maximum: int) -> i
 
 def _require_admin(request: web.Request) -> None:
     if request["staff"].role != Role.admin:
-        raise web.HTTPForbidden(text='{"error": "Admins only"}', content_type="application/json")
+        raise Refused(403, "Admins only")
 
 
 # --- session ---------------------------------------------------------------------------
