@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import List, Optional
 
+from bot.staff_hours import staff_at_work
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 # The defaults from shared/content/FACTS.md ("Crisis resources"). A deployment overrides
@@ -96,6 +98,8 @@ def load_settings() -> Settings:
     """Reads and checks the configuration; a value that cannot work fails here, at start-up."""
     load_dotenv()
     env = os.environ
+    web_port = int(env.get("WEB_PORT", "8000"))
+    rasa_url = env.get("RASA_URL") or f"http://localhost:{env.get('RASA_PORT', '5005')}"
     settings = Settings(
         org_name=env.get("ORG_NAME", "the clinic"),
         staff_hours=env.get("STAFF_HOURS", "Monday to Friday, 9am to 5pm"),
@@ -104,17 +108,15 @@ def load_settings() -> Settings:
         database_url=env.get("HANDOFF_DATABASE_URL") or env.get("DATABASE_URL") or default_database_url(),
         staff_schedule=env.get("STAFF_SCHEDULE", "Mon-Fri 09:00-17:00"),
         staff_timezone=env.get("STAFF_TIMEZONE", "UTC"),
-        web_port=int(env.get("WEB_PORT", "8000")),
-        rasa_url=env.get("RASA_URL") or f"http://localhost:{env.get('RASA_PORT', '5005')}",
+        web_port=web_port,
+        rasa_url=rasa_url,
         rasa_api_token=rasa_api_token(),
-        rasa_public_url=env.get("RASA_PUBLIC_URL") or env.get("RASA_URL")
-        or f"http://localhost:{env.get('RASA_PORT', '5005')}",
+        rasa_public_url=env.get("RASA_PUBLIC_URL") or rasa_url,
         tracker_database_url=env.get("TRACKER_DATABASE_URL") or default_tracker_database_url(),
         retention_days=int(env.get("RETENTION_DAYS", "90")),
         cookie_secure=env.get("STAFF_COOKIE_SECURE", "true").lower() != "false",
-        public_url=env.get("PUBLIC_URL") or f"http://localhost:{env.get('WEB_PORT', '8000')}",
+        public_url=env.get("PUBLIC_URL") or f"http://localhost:{web_port}",
     )
-    from bot.staff_hours import staff_at_work
     staff_at_work(settings.staff_schedule, settings.staff_timezone)  # raises on a bad schedule or zone
     return settings
 
