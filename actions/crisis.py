@@ -11,7 +11,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.handoff import ActionHandoff
 from actions.settings import settings
-from bot.config import format_crisis_lines
+from bot.config import Settings, format_crisis_lines
 from bot.handoffs import HandoffResult
 from bot.models import Priority
 
@@ -54,6 +54,6 @@ class ActionCrisisHandoff(ActionHandoff):
     def name(self) -> Text:
         return "action_crisis_handoff"
 
-    def response_for(self, result: HandoffResult, tracker: Tracker) -> Text:
+    def response_for(self, result: HandoffResult, config: Settings) -> Text:
         # Already waiting for staff: the crisis lines were just given; say the request is now urgent.
         return "utter_crisis_handoff_raised" if result.already_queued else "utter_crisis_handoff_opened"

@@ -9,6 +9,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from actions.session import deployment_slots
 from actions.settings import settings
+from bot.config import Settings
 from bot.handoffs import HandoffResult, request_handoff
 from bot.models import Priority
 from bot.staff_alerts import alert_staff
@@ -26,12 +27,11 @@ class ActionHandoff(Action):
     def name(self) -> Text:
         return "action_handoff"
 
-    def response_for(self, result: HandoffResult, tracker: Tracker) -> Text:
+    def response_for(self, result: HandoffResult, config: Settings) -> Text:
         if result.claimed:
             return "utter_handoff_staff_already_here"
         if result.already_queued:
             return "utter_handoff_already_queued"
-        config = settings()
         at_work = staff_at_work(config.staff_schedule, config.staff_timezone)
         return "utter_handoff_opened" if at_work else "utter_handoff_opened_out_of_hours"
 
@@ -53,7 +53,7 @@ class ActionHandoff(Action):
             alert_staff(result.ticket_id, result.priority.value, self.reason, result.raised_to_urgent,
                         config.public_url)
         dispatcher.utter_message(
-            response=self.response_for(result, tracker),
+            response=self.response_for(result, config),
             staff_hours=config.staff_hours,
             emergency_number=config.emergency_number,
             org_name=config.org_name,

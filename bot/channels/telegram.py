@@ -31,6 +31,7 @@ from telegram.request import HTTPXRequest
 
 from bot.channels.telegram_output import TelegramOutput, with_retries
 from bot.config import load_settings
+from bot.erasure import erase_conversation
 
 logger = logging.getLogger(__name__)
 TEXTS_FILE = Path(__file__).with_name("telegram_texts.yml")
@@ -73,6 +74,7 @@ class TelegramInput(InputChannel):
 
     def __init__(self, config: TelegramConfig):
         self.config = config
+        self.settings = load_settings()
         self.texts: Dict[str, str] = yaml.safe_load(TEXTS_FILE.read_text(encoding="utf-8"))
         self.bot: Optional[Bot] = None
         if config.token:
@@ -219,17 +221,15 @@ class TelegramInput(InputChannel):
     async def _ask_to_delete(self, chat_id: str, output: TelegramOutput) -> None:
         keyboard = InlineKeyboardMarkup([[InlineKeyboardButton(self.texts["delete_yes"], callback_data=DELETE_YES),
                                           InlineKeyboardButton(self.texts["delete_no"], callback_data=DELETE_NO)]])
-        await output.send(chat_id, self.texts["delete_confirm"].format(org_name=load_settings().org_name), keyboard)
+        await output.send(chat_id, self.texts["delete_confirm"].format(org_name=self.settings.org_name), keyboard)
 
     async def _finish_deletion(self, chat_id: str, confirmed: bool, output: TelegramOutput) -> None:
         if not confirmed:
             await output.send(chat_id, self.texts["delete_kept"])
             return
-        from bot.erasure import erase_conversation
-        settings = load_settings()
         try:
             await asyncio.get_running_loop().run_in_executor(
-                None, erase_conversation, settings.database_url, settings.tracker_database_url, chat_id)
+                None, erase_conversation, self.settings.database_url, self.settings.tracker_database_url, chat_id)
         except Exception:  # noqa: BLE001 - the user must hear that it did not work
             logger.exception("Erasure of a Telegram conversation failed")
             await output.send(chat_id, self.texts["delete_failed"])
