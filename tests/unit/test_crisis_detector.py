@@ -51,6 +51,40 @@ def test_each_kind_of_crisis_is_recognised(detector, message, category):
     assert assessment.is_crisis and assessment.category == category
 
 
+@pytest.mark.parametrize(
+    "message",
+    [
+        # Word forms the lemmatizer folds together: "gone" is "go", "fits" and "fitting" are "fit".
+        "is it ok if i go with her to the first appointment",
+        "cptsd or ptsd, which one fits prolonged abuse",
+        "which therapies fit well together",
+        # Phrases that only look like danger or a medical emergency.
+        "mdma therapy followed by cbt",
+        "can the two of us both go to the session",
+        "my heart keeps pounding after a nightmare",
+    ],
+)
+def test_ordinary_phrases_found_in_content_review_are_not_a_crisis(detector, message):
+    assert not detector.assess(message).is_crisis
+
+
+@pytest.mark.parametrize(
+    "message, category",
+    [
+        ("if i was gone nobody would care", "suicide"),
+        ("wife is having a fit and wont come out of it", "medical"),
+        ("she is fitting and wont stop", "medical"),
+        ("a man has followed me for 3 streets", "danger"),
+        ("someone is trying to break in", "danger"),
+        ("my heart is racing after i took two pills", "medical"),
+        ("ive been thinking about driving us both off the quarry edge", "harm_to_others"),
+    ],
+)
+def test_narrowed_patterns_still_catch_the_crisis_they_were_written_for(detector, message, category):
+    assessment = detector.assess(message)
+    assert assessment.is_crisis and assessment.category == category
+
+
 def test_negation_does_not_reach_past_the_clause(detector):
     assert detector.assess("I'm not okay, I want to die").is_crisis
 
