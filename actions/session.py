@@ -16,9 +16,14 @@ from actions.settings import settings
 
 
 def deployment_slots() -> List[EventType]:
-    """Slots that let answers such as "about_service" name the organisation."""
+    """Slots that let answers such as "about_service" and "privacy" name the organisation
+    and its retention period."""
     config = settings()
-    return [SlotSet("org_name", config.org_name), SlotSet("staff_hours", config.staff_hours)]
+    return [
+        SlotSet("org_name", config.org_name),
+        SlotSet("staff_hours", config.staff_hours),
+        SlotSet("retention_days", str(config.retention_days)),
+    ]
 
 
 class ActionWelcome(Action):

@@ -88,3 +88,20 @@ SENSITIVE_TOPICS = ["drug_sourcing", "mdma_side_effects", "mdma_eligibility", "m
 def test_sensitive_answers_offer_a_person(topic):
     [variant] = faq_responses()[f"utter_faq/{topic}"]
     assert "/request_human" in [button["payload"] for button in variant["buttons"]]
+
+
+def test_faq_answers_use_only_placeholders_the_domain_fills():
+    slots = set(yaml.safe_load((ROOT / "domain.yml").read_text())["slots"])
+    for key, variants in faq_responses().items():
+        for variant in variants:
+            assert set(re.findall(r"\{(\w+)\}", variant["text"])) <= slots, key
+
+
+def test_privacy_answer_names_the_deletion_controls_that_exist():
+    [variant] = faq_responses()["utter_faq/privacy"]
+    text = variant["text"]
+    widget = (ROOT / "bot/web/static/widget/chat-widget.js").read_text()
+    telegram = (ROOT / "bot/channels/telegram.py").read_text()
+    assert '"Delete my conversation"' in text and 'text: "Delete my conversation"' in widget
+    assert "/delete" in text and 'command == "/delete"' in telegram
+    assert "{retention_days}" in text

@@ -140,3 +140,10 @@ def test_welcome_says_the_disclaimer_and_sets_the_organisation(database_url):
 def test_crisis_handoff_sets_the_organisation_for_a_conversation_without_welcome(database_url):
     _, events = run(ActionCrisisHandoff(), tracker_for())
     assert {"event": "slot", "name": "org_name", "value": "Harbour Trauma Clinic", "timestamp": None} in events
+
+
+def test_welcome_sets_the_retention_period_the_privacy_answer_names(database_url, monkeypatch):
+    monkeypatch.setenv("RETENTION_DAYS", "30")
+    action_settings.settings.cache_clear()
+    _, events = run(ActionWelcome(), tracker_for())
+    assert {"event": "slot", "name": "retention_days", "value": "30", "timestamp": None} in events
