@@ -28,9 +28,18 @@ def test_hard_negatives_rarely_raise_a_false_alarm(detector):
         "I'd kill for a coffee right now",
         "what is the suicide rate among veterans",
         "why are people with suicide risk excluded from the trials",
+        # Found in content review. Word forms the lemmatizer folds together: "gone" is
+        # "go", "fits" and "fitting" are "fit".
+        "is it ok if i go with her to the first appointment",
+        "cptsd or ptsd, which one fits prolonged abuse",
+        "which therapies fit well together",
+        # Phrases that only look like danger or a medical emergency.
+        "mdma therapy followed by cbt",
+        "can the two of us both go to the session",
+        "my heart keeps pounding after a nightmare",
     ],
 )
-def test_factual_negated_and_idiomatic_uses_are_not_a_crisis(detector, message):
+def test_factual_negated_idiomatic_and_ordinary_uses_are_not_a_crisis(detector, message):
     assert not detector.assess(message).is_crisis
 
 
@@ -44,33 +53,7 @@ def test_factual_negated_and_idiomatic_uses_are_not_a_crisis(detector, message):
         ("my ex is outside my door with a knife", "danger"),
         ("I took a whole bottle of pills", "medical"),
         ("I'm going to hurt him", "harm_to_others"),
-    ],
-)
-def test_each_kind_of_crisis_is_recognised(detector, message, category):
-    assessment = detector.assess(message)
-    assert assessment.is_crisis and assessment.category == category
-
-
-@pytest.mark.parametrize(
-    "message",
-    [
-        # Word forms the lemmatizer folds together: "gone" is "go", "fits" and "fitting" are "fit".
-        "is it ok if i go with her to the first appointment",
-        "cptsd or ptsd, which one fits prolonged abuse",
-        "which therapies fit well together",
-        # Phrases that only look like danger or a medical emergency.
-        "mdma therapy followed by cbt",
-        "can the two of us both go to the session",
-        "my heart keeps pounding after a nightmare",
-    ],
-)
-def test_ordinary_phrases_found_in_content_review_are_not_a_crisis(detector, message):
-    assert not detector.assess(message).is_crisis
-
-
-@pytest.mark.parametrize(
-    "message, category",
-    [
+        # What the patterns narrowed in content review were written for: they still catch it.
         ("if i was gone nobody would care", "suicide"),
         ("wife is having a fit and wont come out of it", "medical"),
         ("she is fitting and wont stop", "medical"),
@@ -80,7 +63,7 @@ def test_ordinary_phrases_found_in_content_review_are_not_a_crisis(detector, mes
         ("ive been thinking about driving us both off the quarry edge", "harm_to_others"),
     ],
 )
-def test_narrowed_patterns_still_catch_the_crisis_they_were_written_for(detector, message, category):
+def test_each_kind_of_crisis_is_recognised(detector, message, category):
     assessment = detector.assess(message)
     assert assessment.is_crisis and assessment.category == category
 
