@@ -5,7 +5,7 @@ SHELL := /bin/bash
 VENV := .venv
 PY := $(VENV)/bin/python
 RASA := $(VENV)/bin/rasa
-SPACY_MODEL := var/spacy/en_blank_lemmas
+SPACY_MODEL := var/spacy/en_lemmas_vectors
 MODEL := models/current.tar.gz
 FIXTURE_MODEL := tests/fixture/models/fixture.tar.gz
 ENV := . scripts/env.sh &&
@@ -37,7 +37,8 @@ $(VENV)/.installed: requirements.txt
 
 install: $(VENV)/.installed
 
-$(SPACY_MODEL)/meta.json: $(VENV)/.installed bot/nlu/build_spacy_pipeline.py
+# Rebuilt when the NLU data changes: every word of the training examples gets a vector.
+$(SPACY_MODEL)/meta.json: $(VENV)/.installed bot/nlu/build_spacy_pipeline.py bot/nlu/word_vectors.py $(wildcard data/nlu/*.yml)
 	$(PY) -m bot.nlu.build_spacy_pipeline $(SPACY_MODEL)
 
 spacy: $(SPACY_MODEL)/meta.json

@@ -2,7 +2,7 @@
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-SPACY_MODEL = ROOT / "var" / "spacy" / "en_blank_lemmas"
+SPACY_MODEL = ROOT / "var" / "spacy" / "en_lemmas_vectors"
 CRISIS_PATTERNS = ROOT / "data" / "safety" / "crisis_patterns.yml"
 CRISIS_MESSAGES = ROOT / "tests" / "safety" / "crisis_messages.txt"
 HARD_NEGATIVES = ROOT / "tests" / "safety" / "hard_negatives.txt"

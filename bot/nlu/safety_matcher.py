@@ -35,7 +35,7 @@ class SafetyMatcher(GraphComponent, IntentClassifier):
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
         return {
-            "spacy_model": "var/spacy/en_blank_lemmas",
+            "spacy_model": "var/spacy/en_lemmas_vectors",
             "patterns": "data/safety/crisis_patterns.yml",
         }
 
