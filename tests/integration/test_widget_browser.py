@@ -21,6 +21,7 @@ from tests.paths import ROOT
 WIDGET_DIR = ROOT / "bot" / "web" / "static" / "widget"
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 SCREENSHOT = ROOT / "reports" / "widget_360.png"
+SUBPIXEL = 0.5  # px of float rounding allowed when comparing a box with the screen
 STORAGE_KEY = "ptsd-chat-widget"
 TITLE = "Ask about PTSD"  # data-title of the demo page's script tag
 
@@ -365,7 +366,10 @@ def test_widget_fits_a_360_and_a_320_pixel_screen(stack, browser):
         for width, height in ((360, 740), (320, 568)):
             page.set_viewport_size({"width": width, "height": height})
             box = widget.panel.bounding_box()
-            assert box["x"] >= 0 and box["x"] + box["width"] <= width and box["height"] <= height
+            # Chromium lays out in 1/64 px and reports boxes as floats (740.00001 on a
+            # 740 px screen); half a pixel is still far from a visible overflow.
+            assert box["x"] >= -SUBPIXEL and box["x"] + box["width"] <= width + SUBPIXEL
+            assert box["height"] <= height + SUBPIXEL
             for control in (widget.leave, widget.menu_button, widget.input,
                             page.get_by_role("button", name="Send"), page.get_by_role("button", name="Close chat")):
                 expect(control).to_be_in_viewport(ratio=1)
