@@ -6,6 +6,8 @@ SPACY_MODEL = ROOT / "var" / "spacy" / "en_lemmas_vectors"
 CRISIS_PATTERNS = ROOT / "data" / "safety" / "crisis_patterns.yml"
 CRISIS_MESSAGES = ROOT / "tests" / "safety" / "crisis_messages.txt"
 HARD_NEGATIVES = ROOT / "tests" / "safety" / "hard_negatives.txt"
+SOURCING_PATTERNS = ROOT / "data" / "safety" / "sourcing_patterns.yml"
+SOURCING = ROOT / "tests" / "sourcing"
 FIXTURE_MODEL = ROOT / "tests" / "fixture" / "models" / "fixture.tar.gz"
 
 

@@ -70,6 +70,15 @@ def test_factual_overdose_question_is_not_a_crisis(stack):
     assert stack.parse("can you overdose on MDMA?")["intent"]["name"] != "crisis"
 
 
+def test_a_request_to_buy_mdma_gets_the_kind_refusal_whatever_the_model_guessed(stack):
+    user = new_user()
+    stack.say(user, "/greet")
+    replies = texts(stack.say(user, "any1 selling E near manchester"))
+    assert replies[0].startswith("I can't help with buying MDMA")
+    parse = stack.parse("where can i get mdma therapy in australia")
+    assert parse["response_selector"]["faq"]["response"]["intent_response_key"] != "faq/drug_sourcing"
+
+
 def test_request_for_a_person_opens_one_ticket_and_a_second_request_hears_it_is_queued(stack):
     user = new_user()
     first = texts(stack.say(user, "/request_human"))
