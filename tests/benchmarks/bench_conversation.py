@@ -1,7 +1,8 @@
 """`make bench`: how fast the assistant answers, measured against the real servers.
 
 Prints p50/p95/max latency of /model/parse and of a full REST turn (NLU, policies,
-action server, tracker store on SQLite), and the safety matcher's own cost per message.
+action server, tracker store on SQLite), and the safety matcher's and the sourcing
+guard's own cost per message.
 Numbers, not pass/fail: compare them between changes on the same machine.
 """
 from __future__ import annotations
@@ -13,7 +14,9 @@ import time
 from pathlib import Path
 
 from bot.safety.detector import CrisisDetector
-from tests.paths import CRISIS_PATTERNS, HARD_NEGATIVES, CRISIS_MESSAGES, ROOT, SPACY_MODEL, read_messages
+from bot.safety.sourcing import SourcingDetector
+from tests.paths import (CRISIS_MESSAGES, CRISIS_PATTERNS, HARD_NEGATIVES, ROOT, SOURCING, SOURCING_PATTERNS,
+                         SPACY_MODEL, read_messages)
 from tests.stack import running_stack
 
 MODEL = ROOT / "models" / "current.tar.gz"
@@ -40,12 +43,16 @@ def main() -> int:
     messages = read_messages(CRISIS_MESSAGES) + read_messages(HARD_NEGATIVES)
     detector = CrisisDetector.from_files(SPACY_MODEL, CRISIS_PATTERNS)
     matcher_ms = [timed(lambda m=m: detector.assess(m)) for m in messages * 5]
+    sourcing = SourcingDetector.from_files(SPACY_MODEL, SOURCING_PATTERNS)
+    sourcing_messages = read_messages(SOURCING / "dev_requests.txt") + read_messages(SOURCING / "dev_legitimate.txt")
+    guard_ms = [timed(lambda m=m: sourcing.assess(m)) for m in sourcing_messages * 5]
     with running_stack(MODEL, Path(tempfile.mkdtemp())) as stack:
         stack.say("bench-warmup", "hello")
         parse_ms = [timed(lambda q=q: stack.parse(q)) for _ in range(ROUNDS) for q in QUESTIONS]
         turn_ms = [timed(lambda i=i, q=q: stack.say(f"bench-{i}", q)) for i in range(ROUNDS) for q in QUESTIONS]
         crisis_ms = [timed(lambda i=i: stack.say(f"bench-crisis-{i}", "i want to end my life")) for i in range(ROUNDS)]
     print("safety matcher alone      ", percentiles(matcher_ms))
+    print("sourcing guard alone      ", percentiles(guard_ms))
     print("/model/parse              ", percentiles(parse_ms))
     print("REST turn, FAQ/small talk ", percentiles(turn_ms))
     print("REST turn, crisis protocol", percentiles(crisis_ms))
