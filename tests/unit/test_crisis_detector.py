@@ -43,10 +43,24 @@ def test_factual_negated_idiomatic_and_ordinary_uses_are_not_a_crisis(detector, 
     assert not detector.assess(message).is_crisis
 
 
+@pytest.mark.parametrize("message", [
+    "dead tired after the night shift",
+    "you're gonna die when you hear what my cat did this morning",
+])
+def test_idioms_sit_in_a_safe_frame_so_the_models_crisis_guess_is_overruled(detector, message):
+    assessment = detector.assess(message)
+    assert not assessment.is_crisis and assessment.safe_frame == "idiom" and assessment.risk_word is None
+
+
 @pytest.mark.parametrize(
     "message, category",
     [
         ("I want to kill myself", "suicide"),
+        # Found in the evaluation: a safe idiom ("dead tired") must not swallow the
+        # crisis phrase it overlaps, and "tired of living" needs no "being".
+        ("im dead tired of living", "suicide"),
+        ("i'm tired of living", "suicide"),
+        ("you will find me dead when you see this", "suicide"),
         ("i dont want to be here anymore", "suicide"),
         ("everyone would be better off without me", "suicide"),
         ("I cut myself again last night", "self_harm"),
