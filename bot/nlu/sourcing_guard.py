@@ -6,8 +6,9 @@ the FAQ topic blender learn that from examples, but they sometimes file "where c
 get pure MDMA?" under mdma_access, which explains trials instead of refusing. The
 phrases in data/safety/sourcing_patterns.yml (bot/safety/sourcing.py) decide instead.
 
-It runs after the FAQ topic blender and before the FallbackClassifier (config.yml).
-The safety matcher still runs after it: a crisis always wins over a sourcing request.
+It runs after the FAQ topic blender and the FallbackClassifier (config.yml), so an
+unsure or ambiguous model still gets the refusal, not the clarifying reply. The safety
+matcher runs after it: a crisis always wins over a sourcing request.
 """
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
+from rasa.shared.constants import DEFAULT_NLU_FALLBACK_INTENT_NAME
 from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
@@ -83,10 +85,13 @@ class SourcingGuard(GraphComponent):
         message.set(SELECTOR_PROPERTY, selections, add_to_output=True)
 
         ranking = list(message.get(INTENT_RANKING_KEY) or [])
-        if ranking and ranking[0].get(INTENT_NAME_KEY) == CRISIS_INTENT:
-            return  # the safety matcher, later in the pipeline, judges the crisis
         faq = {INTENT_NAME_KEY: self.retrieval_intent, CONFIDENCE_KEY: 1.0}
+        rest = [r for r in ranking
+                if r.get(INTENT_NAME_KEY) not in (self.retrieval_intent, DEFAULT_NLU_FALLBACK_INTENT_NAME)]
+        if rest and rest[0].get(INTENT_NAME_KEY) == CRISIS_INTENT and ranking[0] is rest[0]:
+            # The model heard a crisis: the safety matcher, later in the pipeline, keeps
+            # it or overrules it, and when it overrules, it takes the next intent: faq.
+            message.set(INTENT_RANKING_KEY, rest[:1] + [faq] + rest[1:], add_to_output=True)
+            return
         message.set(INTENT, faq, add_to_output=True)
-        message.set(INTENT_RANKING_KEY,
-                    [faq] + [r for r in ranking if r.get(INTENT_NAME_KEY) != self.retrieval_intent],
-                    add_to_output=True)
+        message.set(INTENT_RANKING_KEY, [faq] + rest, add_to_output=True)
