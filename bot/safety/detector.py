@@ -44,25 +44,20 @@ def normalize(text: str) -> str:
     return " ".join(text.lower().split())
 
 
-class CrisisDetector:
+class PhraseDetector:
+    """Clinician-written phrases (bot/safety/patterns.py) in spaCy Matchers, with the
+    negation check they share; the crisis and the sourcing detectors build on it."""
+
     def __init__(self, nlp: Language, patterns: Dict) -> None:
         self.nlp = nlp
         self.negations = set(patterns.get("negations", []))
         self.negation_window = int(patterns.get("negation_window", 3))
-        self.present_markers = set(patterns.get("present_markers", []))
-        self.crisis = Matcher(nlp.vocab)
-        self.safe = Matcher(nlp.vocab)
-        self.risk = Matcher(nlp.vocab)
         self._labels: Dict[int, Tuple[str, str]] = {}
         # Phrases that spell out their own negation ("not want to be here anymore").
         self._negation_in_phrase: Dict[str, bool] = {}
-        self._add_all(self.crisis, patterns["crisis"])
-        self._add_all(self.safe, patterns["safe_frames"])
-        self._add_all(self.risk, {"risk_word": patterns.get("risk_words", [])})
-        self.risk_negation_window = int(patterns.get("risk_negation_window", self.negation_window))
 
     @classmethod
-    def from_files(cls, spacy_model: str | Path, pattern_file: str | Path) -> "CrisisDetector":
+    def from_files(cls, spacy_model: str | Path, pattern_file: str | Path):
         nlp = spacy.load(spacy_model)
         with open(pattern_file, encoding="utf-8") as handle:
             return cls(nlp, yaml.safe_load(handle))
@@ -79,6 +74,35 @@ class CrisisDetector:
     def _lemma(self, word: str) -> str:
         doc = self.nlp(word)
         return doc[0].lemma_ if len(doc) == 1 else word
+
+    def _is_negation(self, token) -> bool:
+        return token.lemma_ in self.negations or token.text in self.negations
+
+    def _has_negation(self, span: Span) -> bool:
+        return any(self._is_negation(t) for t in span)
+
+    def _is_negated(self, doc: Doc, start: int, window: Optional[int] = None) -> bool:
+        window = self.negation_window if window is None else window
+        for i in range(start - 1, max(start - 1 - window, -1), -1):
+            token = doc[i]
+            if token.text in CLAUSE_BREAKS:
+                return False
+            if self._is_negation(token):
+                return True
+        return False
+
+
+class CrisisDetector(PhraseDetector):
+    def __init__(self, nlp: Language, patterns: Dict) -> None:
+        super().__init__(nlp, patterns)
+        self.present_markers = set(patterns.get("present_markers", []))
+        self.crisis = Matcher(nlp.vocab)
+        self.safe = Matcher(nlp.vocab)
+        self.risk = Matcher(nlp.vocab)
+        self._add_all(self.crisis, patterns["crisis"])
+        self._add_all(self.safe, patterns["safe_frames"])
+        self._add_all(self.risk, {"risk_word": patterns.get("risk_words", [])})
+        self.risk_negation_window = int(patterns.get("risk_negation_window", self.negation_window))
 
     def assess(self, text: str) -> CrisisAssessment:
         doc = self.nlp(normalize(text))
@@ -132,22 +156,6 @@ class CrisisDetector:
             if _overlap(span, safe):
                 return frame
         return None
-
-    def _is_negation(self, token) -> bool:
-        return token.lemma_ in self.negations or token.text in self.negations
-
-    def _has_negation(self, span: Span) -> bool:
-        return any(self._is_negation(t) for t in span)
-
-    def _is_negated(self, doc: Doc, start: int, window: Optional[int] = None) -> bool:
-        window = self.negation_window if window is None else window
-        for i in range(start - 1, max(start - 1 - window, -1), -1):
-            token = doc[i]
-            if token.text in CLAUSE_BREAKS:
-                return False
-            if self._is_negation(token):
-                return True
-        return False
 
 
 def _overlap(a: Span, b: Span) -> bool:
