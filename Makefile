@@ -38,8 +38,8 @@ $(VENV)/.installed: requirements.txt
 install: $(VENV)/.installed
 
 # Rebuilt when the NLU data changes: every word of the training examples gets a vector.
-$(SPACY_MODEL)/meta.json: $(VENV)/.installed bot/nlu/build_spacy_pipeline.py bot/nlu/word_vectors.py $(wildcard data/nlu/*.yml)
-	$(PY) -m bot.nlu.build_spacy_pipeline $(SPACY_MODEL)
+$(SPACY_MODEL)/meta.json: $(VENV)/.installed bot/rasa_side/nlu/build_spacy_pipeline.py bot/rasa_side/nlu/word_vectors.py $(wildcard data/nlu/*.yml)
+	$(PY) -m bot.rasa_side.nlu.build_spacy_pipeline $(SPACY_MODEL)
 
 spacy: $(SPACY_MODEL)/meta.json
 

@@ -10,10 +10,10 @@ from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.handoff import ActionHandoff
-from actions.settings import settings
-from bot.config import Settings, format_crisis_lines
-from bot.handoffs import HandoffResult
-from bot.models import Priority
+from bot.settings import settings
+from bot.settings import Settings, format_crisis_lines
+from bot.store.tickets import HandoffResult
+from bot.store.models import Priority
 
 
 class ActionCrisisResources(Action):

@@ -8,11 +8,11 @@ from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.exc import SQLAlchemyError
 
 from actions.session import deployment_slots
-from actions.settings import settings
-from bot.config import Settings
-from bot.handoffs import HandoffResult, request_handoff
-from bot.models import Priority
-from bot.staff_alerts import alert_staff
+from bot.settings import settings
+from bot.settings import Settings
+from bot.store.tickets import HandoffResult, request_handoff
+from bot.store.models import Priority
+from actions.staff_alerts import alert_staff
 from bot.staff_hours import staff_at_work
 
 logger = logging.getLogger(__name__)

@@ -12,7 +12,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.settings import settings
+from bot.settings import settings
 
 
 def deployment_slots() -> List[EventType]:

@@ -11,10 +11,10 @@ import getpass
 import logging
 import sys
 
-from bot import audit
-from bot.config import load_settings
-from bot.db import session_factory
-from bot.models import Role
+from bot.store import audit
+from bot.settings import settings
+from bot.store.sessions import session_factory
+from bot.store.models import Role
 
 
 def _read_password() -> str:
@@ -27,10 +27,10 @@ def _read_password() -> str:
 
 
 def add_user(args: argparse.Namespace) -> None:
-    from bot.staff_accounts import add_user as create
-    settings = load_settings()
+    from bot.store.staff_accounts import add_user as create
+    config = settings()
     try:
-        with session_factory(settings.database_url).begin() as session:
+        with session_factory(config.database_url).begin() as session:
             user = create(session, args.email, args.name or args.email.split("@")[0], _read_password(),
                           Role.admin if args.admin else Role.staff)
             audit.record(session, "user_created", detail=f"staff #{user.id} from the command line")
@@ -40,10 +40,10 @@ def add_user(args: argparse.Namespace) -> None:
 
 
 def purge(args: argparse.Namespace) -> None:
-    from bot.erasure import purge_older_than
-    settings = load_settings()
-    days = args.older_than if args.older_than is not None else settings.retention_days
-    report = purge_older_than(settings.database_url, settings.tracker_database_url, days)
+    from bot.store.erasure import purge_older_than
+    config = settings()
+    days = args.older_than if args.older_than is not None else config.retention_days
+    report = purge_older_than(config.database_url, config.tracker_database_url, days)
     print(f"Deleted {report.conversations} conversation(s) older than {days} days: "
           f"{report.events} tracker events, {report.tickets} handoff ticket(s)")
 
@@ -51,10 +51,10 @@ def purge(args: argparse.Namespace) -> None:
 def web(args: argparse.Namespace) -> None:
     from aiohttp import web as aiohttp_web
     from bot.web.app import create_app
-    settings = load_settings()
+    config = settings()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     # The access log would hold conversation ids in URLs; log method, path pattern and status only.
-    aiohttp_web.run_app(create_app(settings), host=args.host, port=args.port or settings.web_port,
+    aiohttp_web.run_app(create_app(config), host=args.host, port=args.port or config.web_port,
                         access_log_format='%r %s %Tf', print=lambda *_: None)
 
 

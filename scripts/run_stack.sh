@@ -27,8 +27,8 @@ trap stop INT TERM EXIT
 
 .venv/bin/rasa run actions --actions actions --port "$ACTION_PORT" &
 pids+=($!)
-# bot.rasa_server is `rasa` with the crisis safety net kept alive during a handoff.
-.venv/bin/python -m bot.rasa_server run --enable-api --auth-token "$RASA_API_TOKEN" --cors "*" \
+# bot.rasa_side.server is `rasa` with the crisis safety net kept alive during a handoff.
+.venv/bin/python -m bot.rasa_side.server run --enable-api --auth-token "$RASA_API_TOKEN" --cors "*" \
   --port "$RASA_PORT" --endpoints "$RASA_ENDPOINTS" --credentials credentials.yml \
   --model models/current.tar.gz &
 pids+=($!)

@@ -16,8 +16,8 @@ import requests
 from tests.paths import ROOT
 
 RASA = str(Path(sys.executable).parent / "rasa")
-# Rasa with the crisis safety net kept alive while a handoff pauses the bot (bot/rasa_server.py).
-RASA_SERVER = [sys.executable, "-m", "bot.rasa_server"]
+# Rasa with the crisis safety net kept alive while a handoff pauses the bot (bot/rasa_side/server.py).
+RASA_SERVER = [sys.executable, "-m", "bot.rasa_side.server"]
 START_TIMEOUT_SECONDS = 240
 
 

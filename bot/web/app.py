@@ -9,10 +9,10 @@ from pathlib import Path
 
 from aiohttp import web
 
-from bot.config import Settings
-from bot.db import session_factory
-from bot.handoffs import HandoffError
-from bot.rasa_client import RasaClient
+from bot.settings import Settings
+from bot.store.sessions import session_factory
+from bot.store.tickets import HandoffError
+from bot.web.rasa_client import RasaClient
 from bot.web import public, staff_api
 from bot.web.openapi import openapi_document
 from bot.web.keys import HANDOFF_SESSIONS, LOGIN_THROTTLE, RASA, SETTINGS

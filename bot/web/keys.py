@@ -2,8 +2,8 @@
 from aiohttp import web
 from sqlalchemy.orm import sessionmaker
 
-from bot.config import Settings
-from bot.rasa_client import RasaClient
+from bot.settings import Settings
+from bot.web.rasa_client import RasaClient
 from bot.web.throttle import LoginThrottle
 
 SETTINGS = web.AppKey("settings", Settings)

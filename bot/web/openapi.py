@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any, Dict
 
-from bot.handoffs import OUTCOMES
+from bot.store.tickets import OUTCOMES
 
 
 def _ref(name: str) -> Dict[str, str]:

@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 
 from aiohttp import web
 
-from bot.erasure import erase_conversation
+from bot.store.erasure import erase_conversation
 from bot.web.keys import SETTINGS
 from bot.web.security import content_security_policy
 

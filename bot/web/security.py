@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from bot.staff_accounts import csrf_matches, session_for_token
+from bot.store.staff_accounts import csrf_matches, session_for_token
 from bot.web.keys import HANDOFF_SESSIONS
 
 SESSION_COOKIE = "staff_session"

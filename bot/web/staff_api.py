@@ -1,7 +1,7 @@
 """The staff console's JSON API under /staff/api (described in bot/web/openapi.py).
 
-Handlers are thin: they check input, call bot/handoffs.py, talk to Rasa through
-bot/rasa_client.py and write the audit log. The acting staff member always comes from
+Handlers are thin: they check input, call bot/tickets.py, talk to Rasa through
+bot/web/rasa_client.py and write the audit log. The acting staff member always comes from
 the login session.
 """
 from __future__ import annotations
@@ -12,11 +12,11 @@ from typing import Any, Dict, Optional
 from aiohttp import web
 from sqlalchemy import select
 
-from bot import audit, handoffs
-from bot.models import HandoffNote, HandoffTicket, Priority, Role, StaffUser, TicketStatus
-from bot.rasa_client import RasaUnavailable
-from bot.staff_accounts import AccountLocked, LoginRefused, add_user, as_utc, log_in, log_out
-from bot.transcript import transcript_from_tracker
+from bot.store import audit, tickets
+from bot.store.models import HandoffNote, HandoffTicket, Priority, Role, StaffUser, TicketStatus
+from bot.web.rasa_client import RasaUnavailable
+from bot.store.staff_accounts import AccountLocked, LoginRefused, add_user, as_utc, log_in, log_out
+from bot.web.transcript import transcript_from_tracker
 from bot.web.keys import HANDOFF_SESSIONS, LOGIN_THROTTLE, RASA, SETTINGS
 from bot.web.security import SESSION_COOKIE
 
@@ -89,7 +89,7 @@ def _ticket_id(request: web.Request) -> int:
     try:
         return int(request.match_info["ticket_id"])
     except ValueError:
-        raise handoffs.TicketNotFound("No such handoff")
+        raise tickets.TicketNotFound("No such handoff")
 
 
 def _enum_param(request: web.Request, name: str, enum_type):
@@ -167,14 +167,14 @@ async def logout(request: web.Request) -> web.Response:
 async def current_session(request: web.Request) -> web.Response:
     return web.json_response({"staff": staff_json(request["staff"]),
                               "csrf_token": request["staff_session"].csrf_token,
-                              "outcomes": list(handoffs.OUTCOMES)})
+                              "outcomes": list(tickets.OUTCOMES)})
 
 
 # --- handoffs --------------------------------------------------------------------------
 
 @routes.get("/staff/api/handoffs")
 async def list_handoffs(request: web.Request) -> web.Response:
-    query = handoffs.QueueFilter(
+    query = tickets.QueueFilter(
         status=_enum_param(request, "status", TicketStatus),
         priority=_enum_param(request, "priority", Priority),
         outcome=request.query.get("outcome") or None,
@@ -185,16 +185,16 @@ async def list_handoffs(request: web.Request) -> web.Response:
         offset=_int_param(request, "offset", 0, 10**9),
     )
     with request.app[HANDOFF_SESSIONS]() as db:
-        tickets = handoffs.list_tickets(db, query)
-        counts = handoffs.count_by_status(db)
-        return web.json_response({"counts": counts, "items": [ticket_json(t) for t in tickets]})
+        found = tickets.list_tickets(db, query)
+        counts = tickets.count_by_status(db)
+        return web.json_response({"counts": counts, "items": [ticket_json(t) for t in found]})
 
 
 @routes.get("/staff/api/handoffs/{ticket_id}")
 async def show_handoff(request: web.Request) -> web.Response:
     ticket_id = _ticket_id(request)
     with request.app[HANDOFF_SESSIONS].begin() as db:
-        ticket = handoffs.get_ticket(db, ticket_id)
+        ticket = tickets.get_ticket(db, ticket_id)
         audit.record(db, "view", staff_id=request["staff"].id, ticket_id=ticket.id)
         body = {"ticket": ticket_json(ticket), "notes": [note_json(n) for n in ticket.notes]}
     try:
@@ -209,7 +209,7 @@ async def show_handoff(request: web.Request) -> web.Response:
 @routes.post("/staff/api/handoffs/{ticket_id}/claim")
 async def claim_handoff(request: web.Request) -> web.Response:
     with request.app[HANDOFF_SESSIONS].begin() as db:
-        ticket = handoffs.claim(db, _ticket_id(request), request["staff"])
+        ticket = tickets.claim(db, _ticket_id(request), request["staff"])
         audit.record(db, "claim", staff_id=request["staff"].id, ticket_id=ticket.id)
         db.flush()
         return web.json_response({"ticket": ticket_json(ticket)})
@@ -220,7 +220,7 @@ async def reply_to_user(request: web.Request) -> web.Response:
     text = _text_field(await _json_body(request), "text", MAX_REPLY_CHARS)
     staff = request["staff"]
     with request.app[HANDOFF_SESSIONS].begin() as db:
-        ticket = handoffs.ticket_owned_by(db, _ticket_id(request), staff)
+        ticket = tickets.ticket_owned_by(db, _ticket_id(request), staff)
         try:
             await request.app[RASA].send_staff_message(
                 ticket.conversation_id, text, staff.display_name, request.app[SETTINGS].org_name)
@@ -234,7 +234,7 @@ async def reply_to_user(request: web.Request) -> web.Response:
 async def add_note(request: web.Request) -> web.Response:
     text = _text_field(await _json_body(request), "text", MAX_NOTE_CHARS)
     with request.app[HANDOFF_SESSIONS].begin() as db:
-        note = handoffs.add_note(db, _ticket_id(request), request["staff"], text)
+        note = tickets.add_note(db, _ticket_id(request), request["staff"], text)
         audit.record(db, "note", staff_id=request["staff"].id, ticket_id=note.ticket_id)
         db.flush()
         db.refresh(note)
@@ -246,7 +246,7 @@ async def resolve_handoff(request: web.Request) -> web.Response:
     outcome = (await _json_body(request)).get("outcome", "answered")
     staff = request["staff"]
     with request.app[HANDOFF_SESSIONS].begin() as db:
-        ticket = handoffs.resolve(db, _ticket_id(request), staff, outcome)
+        ticket = tickets.resolve(db, _ticket_id(request), staff, outcome)
         try:
             # Resume before committing: if Rasa is down the ticket stays claimed, not falsely resolved.
             await request.app[RASA].execute_action(ticket.conversation_id, "action_handoff_resume")

@@ -17,10 +17,10 @@ from pathlib import Path
 
 from sqlalchemy import Column, Float, Integer, MetaData, String, Table, Text, insert
 
-from bot.db import engine_for, plain_engine_for, session_factory
-from bot.handoffs import OUTCOMES
-from bot.models import HandoffTicket, Priority, TicketStatus, utcnow
-from bot.staff_accounts import add_user
+from bot.store.sessions import engine_for, plain_engine_for, session_factory
+from bot.store.tickets import OUTCOMES
+from bot.store.models import HandoffTicket, Priority, TicketStatus, utcnow
+from bot.store.staff_accounts import add_user
 from tests.benchmarks.bench_conversation import MODEL, percentiles, timed
 from tests.integration.staff_client import StaffClient
 from tests.stack import running_stack

@@ -4,8 +4,8 @@ import itertools
 import requests
 from sqlalchemy import select
 
-from bot.db import session_factory
-from bot.models import HandoffTicket, Priority
+from bot.store.sessions import session_factory
+from bot.store.models import HandoffTicket, Priority
 
 _ids = itertools.count()
 

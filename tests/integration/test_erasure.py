@@ -7,8 +7,8 @@ import uuid
 import requests
 from sqlalchemy import select
 
-from bot.db import session_factory
-from bot.models import AuditEntry, HandoffNote, HandoffTicket
+from bot.store.sessions import session_factory
+from bot.store.models import AuditEntry, HandoffNote, HandoffTicket
 from tests.paths import ROOT
 
 

@@ -4,8 +4,8 @@ import uuid
 from playwright.sync_api import expect
 from sqlalchemy import select
 
-from bot.db import session_factory
-from bot.models import HandoffTicket
+from bot.store.sessions import session_factory
+from bot.store.models import HandoffTicket
 
 from tests.integration.conftest import PASSWORD
 from tests.paths import ROOT

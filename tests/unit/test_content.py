@@ -101,7 +101,7 @@ def test_privacy_answer_names_the_deletion_controls_that_exist():
     [variant] = faq_responses()["utter_faq/privacy"]
     text = variant["text"]
     widget = (ROOT / "bot/web/static/widget/chat-widget.js").read_text()
-    telegram = (ROOT / "bot/channels/telegram.py").read_text()
+    telegram = (ROOT / "bot/rasa_side/channels/telegram.py").read_text()
     assert '"Delete my conversation"' in text and 'text: "Delete my conversation"' in widget
     assert "/delete" in text and 'command == "/delete"' in telegram
     assert "{retention_days}" in text

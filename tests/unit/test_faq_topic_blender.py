@@ -8,7 +8,7 @@ from rasa.shared.nlu.training_data.features import Features
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from bot.nlu.faq_topic_blender import FaqTopicBlender
+from bot.rasa_side.nlu.faq_topic_blender import FaqTopicBlender
 
 # Three made-up words as sparse features, and a two-number "word vector".
 VOCABULARY = ["cause", "symptom", "cost"]

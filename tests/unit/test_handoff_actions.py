@@ -7,12 +7,12 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy import select
 
-from actions import settings as action_settings
+from bot.settings import settings as process_settings
 from actions.crisis import ActionCrisisHandoff, ActionCrisisReminder, ActionCrisisResources
 from actions.handoff import ActionHandoff, ActionHandoffResume
 from actions.session import ActionWelcome
-from bot.db import session_factory
-from bot.models import HandoffTicket, Priority, TicketStatus
+from bot.store.sessions import session_factory
+from bot.store.models import HandoffTicket, Priority, TicketStatus
 
 
 @pytest.fixture
@@ -24,9 +24,9 @@ def database_url(tmp_path, monkeypatch):
     monkeypatch.setenv("EMERGENCY_NUMBER", "999")
     # Staffed around the clock unless a test says otherwise, so replies do not depend on today's time.
     monkeypatch.setenv("STAFF_SCHEDULE", "Mon-Sun 00:00-23:59")
-    action_settings.settings.cache_clear()
+    process_settings.cache_clear()
     yield url
-    action_settings.settings.cache_clear()
+    process_settings.cache_clear()
 
 
 def tracker_for(conversation_id="user-1", channel="telegram"):
@@ -60,7 +60,7 @@ def test_request_for_a_person_records_a_normal_ticket_and_pauses_the_bot(databas
 
 def test_out_of_hours_the_user_hears_nobody_is_working_now(database_url, monkeypatch):
     monkeypatch.setenv("STAFF_SCHEDULE", "Mon-Sun 00:00-00:00")  # never staffed
-    action_settings.settings.cache_clear()
+    process_settings.cache_clear()
     messages, events = run(ActionHandoff(), tracker_for())
     assert messages[0]["response"] == "utter_handoff_opened_out_of_hours"
     assert events[-1] == PAUSE
@@ -99,7 +99,7 @@ def test_crisis_during_an_open_request_raises_it_to_urgent(database_url):
 def test_crisis_resources_come_from_configuration(database_url, monkeypatch):
     lines = [{"region": "Testland", "service": "Test Line", "contact": "call 0800 123"}]
     monkeypatch.setenv("CRISIS_LINES", json.dumps(lines))
-    action_settings.settings.cache_clear()
+    process_settings.cache_clear()
     messages, _ = run(ActionCrisisResources(), tracker_for())
     assert messages[0]["response"] == "utter_crisis_resources"
     assert messages[0]["emergency_number"] == "999"
@@ -116,18 +116,18 @@ def test_default_crisis_lines_cover_us_uk_australia_and_everywhere_else(database
 
 def test_store_failure_still_tells_the_user_what_to_do(monkeypatch, tmp_path):
     monkeypatch.setenv("EMERGENCY_NUMBER", "112")
-    action_settings.settings.cache_clear()
+    process_settings.cache_clear()
     def broken_factory(url):
         from sqlalchemy.exc import OperationalError
 
         raise OperationalError("connect", {}, Exception("down"))
 
-    monkeypatch.setattr("bot.handoffs.session_factory", broken_factory)
+    monkeypatch.setattr("bot.store.tickets.session_factory", broken_factory)
     messages, events = run(ActionHandoff(), tracker_for())
     assert messages[0]["response"] == "utter_handoff_failed"
     assert messages[0]["emergency_number"] == "112"
     assert events == [], "nobody was asked to answer, so the bot must not go quiet"
-    action_settings.settings.cache_clear()
+    process_settings.cache_clear()
 
 
 def test_welcome_says_the_disclaimer_and_sets_the_organisation(database_url):
@@ -144,6 +144,6 @@ def test_crisis_handoff_sets_the_organisation_for_a_conversation_without_welcome
 
 def test_welcome_sets_the_retention_period_the_privacy_answer_names(database_url, monkeypatch):
     monkeypatch.setenv("RETENTION_DAYS", "30")
-    action_settings.settings.cache_clear()
+    process_settings.cache_clear()
     _, events = run(ActionWelcome(), tracker_for())
     assert {"event": "slot", "name": "retention_days", "value": "30", "timestamp": None} in events

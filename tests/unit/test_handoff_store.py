@@ -9,12 +9,12 @@ import time
 import pytest
 from sqlalchemy import insert, select
 
-from bot import audit
-from bot.db import engine_for, session_factory
-from bot.erasure import EVENTS, erase_conversation, purge_older_than
-from bot.handoffs import NotYours, QueueFilter, WrongState, add_note, claim, list_tickets, request_handoff, resolve
-from bot.models import AuditEntry, Base, HandoffNote, Priority, StaffUser
-from bot.staff_accounts import add_user
+from bot.store import audit
+from bot.store.sessions import engine_for, session_factory
+from bot.store.erasure import EVENTS, erase_conversation, purge_older_than
+from bot.store.tickets import NotYours, QueueFilter, WrongState, add_note, claim, list_tickets, request_handoff, resolve
+from bot.store.models import AuditEntry, Base, HandoffNote, Priority, StaffUser
+from bot.store.staff_accounts import add_user
 
 POSTGRES_URL = os.environ.get("HANDOFF_TEST_POSTGRES_URL")
 DATABASES = ["sqlite"] + (["postgresql"] if POSTGRES_URL else [])

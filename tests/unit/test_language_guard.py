@@ -1,7 +1,7 @@
 """Messages the model cannot read get the clarifying reply."""
 import pytest
 
-from bot.nlu.language_guard import EnglishCheck
+from bot.rasa_side.nlu.language_guard import EnglishCheck
 
 
 @pytest.fixture(scope="module")

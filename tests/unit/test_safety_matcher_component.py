@@ -1,7 +1,7 @@
 """How the safety matcher's verdict changes the model's prediction."""
 from rasa.shared.nlu.training_data.message import Message
 
-from bot.nlu.safety_matcher import decide_intent
+from bot.rasa_side.nlu.safety_matcher import decide_intent
 from bot.safety.detector import CrisisAssessment
 
 

@@ -6,8 +6,8 @@ import pytest
 import yaml
 from rasa.shared.nlu.training_data.message import Message
 
-from bot.nlu.safety_matcher import decide_intent
-from bot.nlu.sourcing_guard import SourcingGuard
+from bot.rasa_side.nlu.safety_matcher import decide_intent
+from bot.rasa_side.nlu.sourcing_guard import SourcingGuard
 from bot.safety.detector import CrisisAssessment
 from bot.safety.sourcing import SourcingDetector
 from tests.paths import ROOT, SOURCING, SOURCING_PATTERNS, SPACY_MODEL, read_messages

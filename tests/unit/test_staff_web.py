@@ -4,11 +4,11 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from bot.config import load_settings
-from bot.db import session_factory
-from bot.models import StaffUser, utcnow
-from bot.staff_accounts import AccountLocked, LoginRefused, add_user, log_in, session_for_token
-from bot.transcript import transcript_from_tracker
+from bot.settings import load_settings
+from bot.store.sessions import session_factory
+from bot.store.models import StaffUser, utcnow
+from bot.store.staff_accounts import AccountLocked, LoginRefused, add_user, log_in, session_for_token
+from bot.web.transcript import transcript_from_tracker
 from bot.web.app import create_app
 from bot.web.openapi import openapi_document
 

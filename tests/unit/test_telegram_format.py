@@ -3,8 +3,8 @@ import asyncio
 
 from telegram.error import BadRequest, NetworkError, RetryAfter
 
-from bot.channels import telegram_output
-from bot.channels.telegram_format import TELEGRAM_LIMIT, split_for_telegram, to_telegram_html
+from bot import telegram_api
+from bot.rasa_side.channels.telegram_format import TELEGRAM_LIMIT, split_for_telegram, to_telegram_html
 
 
 def test_markup_from_anyone_is_escaped_and_only_our_markdown_becomes_tags():
@@ -33,7 +33,7 @@ def test_retries_wait_out_flood_control_and_network_errors_but_not_refusals(monk
 
     async def no_sleep(seconds):
         waits.append(seconds)
-    monkeypatch.setattr(telegram_output.asyncio, "sleep", no_sleep)
+    monkeypatch.setattr(telegram_api.asyncio, "sleep", no_sleep)
 
     def flaky(errors):
         async def call():
@@ -42,7 +42,7 @@ def test_retries_wait_out_flood_control_and_network_errors_but_not_refusals(monk
             return "sent"
         return call
 
-    assert asyncio.run(telegram_output.with_retries(flaky([RetryAfter(3), NetworkError("x")]), "t")) == "sent"
+    assert asyncio.run(telegram_api.with_retries(flaky([RetryAfter(3), NetworkError("x")]), "t")) == "sent"
     assert waits == [3.0, 1.0]  # backoff grows with the attempt number
-    assert asyncio.run(telegram_output.with_retries(flaky([BadRequest("chat not found")]), "t")) is None
-    assert asyncio.run(telegram_output.with_retries(flaky([NetworkError("down")] * 9), "t")) is None
+    assert asyncio.run(telegram_api.with_retries(flaky([BadRequest("chat not found")]), "t")) is None
+    assert asyncio.run(telegram_api.with_retries(flaky([NetworkError("down")] * 9), "t")) is None

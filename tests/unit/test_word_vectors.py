@@ -4,7 +4,7 @@ import zipfile
 import pytest
 import spacy
 
-from bot.nlu.word_vectors import TOKENIZER_FILE, WEIGHTS_FILE, WordEmbedder, fetch_wheel
+from bot.rasa_side.nlu.word_vectors import TOKENIZER_FILE, WEIGHTS_FILE, WordEmbedder, fetch_wheel
 from tests.paths import ROOT, SPACY_MODEL
 
 

@@ -12,9 +12,9 @@ from typing import Iterable, List
 
 from sqlalchemy import Column, Float, Integer, MetaData, String, Table, delete, func, inspect, select, update
 
-from bot import audit
-from bot.db import plain_engine_for, session_factory
-from bot.models import AuditEntry, HandoffNote, HandoffTicket
+from bot.store import audit
+from bot.store.sessions import plain_engine_for, session_factory
+from bot.store.models import AuditEntry, HandoffNote, HandoffTicket
 
 
 @dataclass(frozen=True)

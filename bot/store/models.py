@@ -83,7 +83,7 @@ class HandoffTicket(Base):
     assigned_staff_id = Column(Integer, ForeignKey("staff_users.id"), nullable=True)
     claimed_at = Column(DateTime(timezone=True), nullable=True)
     resolved_at = Column(DateTime(timezone=True), nullable=True)
-    # How it ended, one of OUTCOMES in bot/handoffs.py (for supervision and review).
+    # How it ended, one of OUTCOMES in bot/store/tickets.py (for supervision and review).
     outcome = Column(String(64), nullable=True)
 
     assigned_staff = relationship(StaffUser, lazy="joined")

@@ -3,11 +3,11 @@
 No pretrained spaCy model can be downloaded where this bot runs, so we build one:
 spaCy's blank English tokenizer, a lookup lemmatizer whose tables come from the
 `spacy-lookups-data` package, and word vectors made from the token embeddings in the
-`wordllama` package (see bot/nlu/word_vectors.py). Rasa's SpacyNLP loads it from disk;
+`wordllama` package (see bot/rasa_side/nlu/word_vectors.py). Rasa's SpacyNLP loads it from disk;
 its tokens and lemmas feed the count featurizers and the crisis safety matcher, its
 vectors feed SpacyFeaturizer.
 
-Usage: python -m bot.nlu.build_spacy_pipeline [OUTPUT_DIR]
+Usage: python -m bot.rasa_side.nlu.build_spacy_pipeline [OUTPUT_DIR]
 """
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ import spacy_lookups_data
 import yaml
 from spacy.vectors import Vectors
 
-from bot.nlu.word_vectors import VECTORS_NAME, WordEmbedder, fetch_wheel, vocabulary
+from bot.rasa_side.nlu.word_vectors import VECTORS_NAME, WordEmbedder, fetch_wheel, vocabulary
 
 DEFAULT_OUTPUT = Path("var/spacy/en_lemmas_vectors")
 PIPELINE_NAME = "lemmas_vectors"

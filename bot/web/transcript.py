@@ -10,7 +10,7 @@ def _at(timestamp: Optional[float]) -> Optional[str]:
 
 
 def staff_text(event: Dict) -> str:
-    """What a member of staff wrote: the text of the custom payload bot/rasa_client.py sends."""
+    """What a member of staff wrote: the text of the custom payload bot/web/rasa_client.py sends."""
     custom = (event.get("data") or {}).get("custom") or {}
     return (custom.get("data") or {}).get("text") or event.get("text") or ""
 

@@ -13,7 +13,7 @@ from typing import Optional, Set
 
 from telegram import Bot
 
-from bot.channels.telegram_output import with_retries
+from bot.telegram_api import with_retries
 
 logger = logging.getLogger(__name__)
 _pending: Set[asyncio.Task] = set()

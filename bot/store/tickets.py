@@ -12,8 +12,8 @@ from typing import Dict, List, Optional
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
-from bot.db import session_factory
-from bot.models import HandoffNote, HandoffTicket, Priority, StaffUser, TicketStatus, utcnow
+from bot.store.sessions import session_factory
+from bot.store.models import HandoffNote, HandoffTicket, Priority, StaffUser, TicketStatus, utcnow
 
 ACTIVE_STATUSES = (TicketStatus.open, TicketStatus.claimed)
 # How a handoff ended; the console offers these when resolving.

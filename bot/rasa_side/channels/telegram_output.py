@@ -6,51 +6,19 @@ resume notices): everything is async on the running event loop, so
 """
 from __future__ import annotations
 
-import asyncio
 import html
 import logging
-from typing import Any, Awaitable, Callable, Dict, List, Optional, Text, TypeVar
+from typing import Any, Dict, List, Optional, Text
 
 from rasa.core.channels.channel import OutputChannel
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.constants import ChatAction, ParseMode
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
-
-from bot.channels.telegram_format import split_for_telegram, to_telegram_html
+from bot.rasa_side.channels.telegram_format import split_for_telegram, to_telegram_html
+from bot.telegram_api import with_retries
 
 logger = logging.getLogger(__name__)
-T = TypeVar("T")
-MAX_ATTEMPTS = 5
-BACKOFF_SECONDS = (0.5, 1.0, 2.0, 4.0)
 # Telegram allows 64 bytes of callback data; payloads longer than that cannot be buttons.
 MAX_CALLBACK_BYTES = 64
-
-
-def _seconds(retry_after: Any) -> float:
-    return retry_after.total_seconds() if hasattr(retry_after, "total_seconds") else float(retry_after)
-
-
-async def with_retries(call: Callable[[], Awaitable[T]], what: str) -> Optional[T]:
-    """Flood control waits as long as Telegram asks; network errors back off. Gives up quietly.
-
-    Giving up never raises into Rasa: one chat's failure must not break anyone else's.
-    """
-    for attempt in range(MAX_ATTEMPTS):
-        try:
-            return await call()
-        except RetryAfter as flood:
-            await asyncio.sleep(_seconds(flood.retry_after))
-        except (BadRequest, Forbidden) as refused:
-            # Wrong request or the user blocked the bot: retrying cannot help.
-            logger.warning("Telegram refused %s: %s", what, type(refused).__name__)
-            return None
-        except NetworkError as error:
-            if attempt == MAX_ATTEMPTS - 1:
-                break
-            logger.info("Telegram %s failed (%s), retrying", what, type(error).__name__)
-            await asyncio.sleep(BACKOFF_SECONDS[min(attempt, len(BACKOFF_SECONDS) - 1)])
-    logger.error("Telegram %s failed after %d attempts", what, MAX_ATTEMPTS)
-    return None
 
 
 def inline_keyboard(buttons: List[Dict[str, Any]]) -> Optional[InlineKeyboardMarkup]:
@@ -98,7 +66,7 @@ class TelegramOutput(OutputChannel):
         await self.send(recipient_id, str(attachment))
 
     async def send_custom_json(self, recipient_id: Text, json_message: Dict[Text, Any], **kwargs: Any) -> None:
-        """A staff reply (bot/rasa_client.py) is signed with the person's name; other custom JSON is not shown."""
+        """A staff reply (bot/web/rasa_client.py) is signed with the person's name; other custom JSON is not shown."""
         reply = json_message.get("data") or {}
         if not reply.get("staff_reply"):
             return

@@ -9,7 +9,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.engine.url import make_url
 from sqlalchemy.orm import sessionmaker
 
-from bot.models import Base
+from bot.store.models import Base
 
 
 @lru_cache(maxsize=None)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import List, Optional
 
@@ -119,6 +120,12 @@ def load_settings() -> Settings:
     )
     staff_at_work(settings.staff_schedule, settings.staff_timezone)  # raises on a bad schedule or zone
     return settings
+
+
+@lru_cache(maxsize=1)
+def settings() -> Settings:
+    """This process's settings: read once, at start-up, and shared by everything in it."""
+    return load_settings()
 
 
 def format_crisis_lines(lines: List[CrisisLine]) -> str:

@@ -6,7 +6,7 @@ from typing import List, Optional
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.models import AuditEntry
+from bot.store.models import AuditEntry
 
 
 def record(session: Session, action: str, staff_id: Optional[int] = None,

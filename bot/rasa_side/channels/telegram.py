@@ -29,9 +29,10 @@ from sanic.request import Request
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.request import HTTPXRequest
 
-from bot.channels.telegram_output import TelegramOutput, with_retries
-from bot.config import load_settings
-from bot.erasure import erase_conversation
+from bot.rasa_side.channels.telegram_output import TelegramOutput
+from bot.telegram_api import with_retries
+from bot.settings import settings
+from bot.store.erasure import erase_conversation
 
 logger = logging.getLogger(__name__)
 TEXTS_FILE = Path(__file__).with_name("telegram_texts.yml")
@@ -74,7 +75,7 @@ class TelegramInput(InputChannel):
 
     def __init__(self, config: TelegramConfig):
         self.config = config
-        self.settings = load_settings()
+        self.settings = settings()
         self.texts: Dict[str, str] = yaml.safe_load(TEXTS_FILE.read_text(encoding="utf-8"))
         self.bot: Optional[Bot] = None
         if config.token:
