@@ -1,48 +1,15 @@
-"""The crisis protocol: resources at once, then an urgent handoff to staff.
+"""The crisis protocol's handoff: an urgent ticket, so staff reach out.
 
-The rule in data/rules/rules_crisis.yml runs a static sentence of empathy first
-(`utter_crisis_empathy`, which works even if this server is down), then these actions.
+The rule in data/rules/rules_crisis.yml first sends the empathy sentence and the crisis
+lines as responses the Rasa server fills itself (bot/rasa_side/nlg.py), so they reach
+the person even when this server is down; then this action.
 """
-from typing import Any, Dict, List, Text
-
-from rasa_sdk import Action, Tracker
-from rasa_sdk.events import EventType
-from rasa_sdk.executor import CollectingDispatcher
+from typing import Text
 
 from actions.handoff import ActionHandoff
-from bot.settings import settings
-from bot.settings import Settings, format_crisis_lines
-from bot.store.tickets import HandoffResult
+from bot.settings import Settings
 from bot.store.models import Priority
-
-
-class ActionCrisisResources(Action):
-    """The emergency number and the configured crisis lines."""
-
-    response = "utter_crisis_resources"
-
-    def name(self) -> Text:
-        return "action_crisis_resources"
-
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
-    ) -> List[EventType]:
-        config = settings()
-        dispatcher.utter_message(
-            response=self.response,
-            emergency_number=config.emergency_number,
-            crisis_lines=format_crisis_lines(config.crisis_lines),
-        )
-        return []
-
-
-class ActionCrisisReminder(ActionCrisisResources):
-    """Said when someone declines help after a crisis message: one "no" must not erase the lines."""
-
-    response = "utter_crisis_reminder"
-
-    def name(self) -> Text:
-        return "action_crisis_reminder"
+from bot.store.tickets import HandoffResult
 
 
 class ActionCrisisHandoff(ActionHandoff):

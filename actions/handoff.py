@@ -7,13 +7,11 @@ from rasa_sdk.events import ConversationPaused, ConversationResumed, EventType
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.exc import SQLAlchemyError
 
-from actions.session import deployment_slots
-from bot.settings import settings
-from bot.settings import Settings
-from bot.store.tickets import HandoffResult, request_handoff
-from bot.store.models import Priority
 from actions.staff_alerts import alert_staff
+from bot.settings import Settings, settings
 from bot.staff_hours import staff_at_work
+from bot.store.models import Priority
+from bot.store.tickets import HandoffResult, request_handoff
 
 logger = logging.getLogger(__name__)
 
@@ -46,20 +44,15 @@ class ActionHandoff(Action):
             # Never the user's words or id in logs: only what failed. The bot is not paused,
             # since nobody would be told to answer.
             logger.exception("Could not record a %s handoff request", self.priority.value)
-            dispatcher.utter_message(response="utter_handoff_failed", emergency_number=config.emergency_number)
+            dispatcher.utter_message(response="utter_handoff_failed")
             return []
         logger.info("Handoff ticket %s recorded (priority %s)", result.ticket_id, result.priority.value)
         if not result.already_queued or result.raised_to_urgent:
             alert_staff(result.ticket_id, result.priority.value, self.reason, result.raised_to_urgent,
                         config.public_url)
-        dispatcher.utter_message(
-            response=self.response_for(result, config),
-            staff_hours=config.staff_hours,
-            emergency_number=config.emergency_number,
-            org_name=config.org_name,
-        )
-        # A conversation that opens with a crisis gets no welcome; set the slots here too.
-        return deployment_slots() + [ConversationPaused()]
+        # The Rasa server fills the response with the deployment's values (bot/rasa_side/nlg.py).
+        dispatcher.utter_message(response=self.response_for(result, config))
+        return [ConversationPaused()]
 
 
 class ActionHandoffResume(Action):
@@ -71,5 +64,5 @@ class ActionHandoffResume(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[EventType]:
-        dispatcher.utter_message(response="utter_handoff_resumed", org_name=settings().org_name)
+        dispatcher.utter_message(response="utter_handoff_resumed")
         return [ConversationResumed()]

@@ -8,7 +8,8 @@ CRISIS_MESSAGES = ROOT / "tests" / "safety" / "crisis_messages.txt"
 HARD_NEGATIVES = ROOT / "tests" / "safety" / "hard_negatives.txt"
 SOURCING_PATTERNS = ROOT / "data" / "safety" / "sourcing_patterns.yml"
 SOURCING = ROOT / "tests" / "sourcing"
-FIXTURE_MODEL = ROOT / "tests" / "fixture" / "models" / "fixture.tar.gz"
+# The integration tests run on the full model (`make train`, about a minute).
+MODEL = ROOT / "models" / "current.tar.gz"
 
 
 def read_messages(path: Path) -> list:

@@ -34,6 +34,16 @@ class Stack:
     handoff_database_url: str
     tracker_database_url: str
     web_url: str | None = None
+    rasa_pid: int | None = None
+    # Seconds from starting the Rasa server until it answered /status with its model loaded.
+    rasa_start_seconds: float | None = None
+
+    def rasa_resident_mb(self) -> float:
+        """The Rasa server's resident memory (VmRSS), in MB."""
+        for line in Path(f"/proc/{self.rasa_pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+        return float("nan")
 
     def say(self, sender: str, text: str) -> List[Dict]:
         """Send one message over the REST channel; returns the bot's replies."""
@@ -103,6 +113,7 @@ def running_stack(
         if with_action_server else ["sleep", "infinity"],
         cwd=ROOT, env=env, stdout=action_log.open("w"), stderr=subprocess.STDOUT,
     )
+    rasa_started = time.monotonic()
     rasa = subprocess.Popen(
         [*RASA_SERVER, "run", "--enable-api", "--auth-token", token, "--port", str(rasa_port),
          "--endpoints", "endpoints.yml", "--credentials", "credentials.yml", "--model", str(model)],
@@ -120,11 +131,13 @@ def running_stack(
         rasa_url = f"http://127.0.0.1:{rasa_port}"
         _wait_until(lambda: requests.get(f"{rasa_url}/status", params={"token": token}, timeout=2)
                     .json().get("model_file"), "Rasa server", rasa, rasa_log)
+        rasa_start_seconds = time.monotonic() - rasa_started
         web_url = None
         if with_web_app:
             web_url = f"http://127.0.0.1:{web_port}"
             _wait_until(lambda: requests.get(f"{web_url}/health", timeout=2).ok, "web app", processes[2], web_log)
-        yield Stack(rasa_url, token, handoff_url, f"sqlite:///{workdir / 'tracker.db'}", web_url)
+        yield Stack(rasa_url, token, handoff_url, f"sqlite:///{workdir / 'tracker.db'}", web_url, rasa.pid,
+                    rasa_start_seconds)
     finally:
         for process in processes:
             process.terminate()

@@ -3,8 +3,9 @@
 Rasa 3.6 runs no policy at all while a conversation is paused (only `/restart` gets
 through `MessageProcessor._should_handle_message`). Two kinds of message are also let
 through while a handoff is waiting:
-- `crisis` (the safety matcher sets it whatever the model says): the person must get the
-  crisis lines at once, and the crisis rule raises the open ticket to urgent;
+- `crisis` and `crisis_check` (the crisis triage sets them whatever the model says): the
+  person must get the crisis lines at once, and the crisis rule raises the open ticket to
+  urgent;
 - `request_human`: asking again gets "you're in the queue" instead of silence.
 Every other message stays unanswered for staff, as the pause intends.
 """
@@ -13,7 +14,7 @@ from __future__ import annotations
 from rasa.core.processor import MessageProcessor
 from rasa.shared.core.trackers import DialogueStateTracker
 
-INTENTS_ANSWERED_WHILE_PAUSED = frozenset({"crisis", "request_human"})
+INTENTS_ANSWERED_WHILE_PAUSED = frozenset({"crisis", "crisis_check", "request_human"})
 _rasa_should_handle_message = MessageProcessor._should_handle_message
 
 

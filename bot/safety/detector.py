@@ -13,13 +13,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Dict, List, Optional, Set, Tuple
 
-import spacy
 import yaml
 from spacy.language import Language
 from spacy.matcher import Matcher
 from spacy.tokens import Doc, Span
 
 from bot.safety.patterns import phrase_to_pattern
+from bot.safety.spacy_pipeline import load_pipeline
 
 # Words that end the reach of a negation: "I'm not okay, I want to die" is still a crisis.
 CLAUSE_BREAKS = {",", ".", "!", "?", ";", ":", "but", "and", "so", "because", "-", "..."}
@@ -58,7 +58,7 @@ class PhraseDetector:
 
     @classmethod
     def from_files(cls, spacy_model: str | Path, pattern_file: str | Path):
-        nlp = spacy.load(spacy_model)
+        nlp = load_pipeline(spacy_model)
         with open(pattern_file, encoding="utf-8") as handle:
             return cls(nlp, yaml.safe_load(handle))
 

@@ -1,8 +1,9 @@
 """`make bench`: how fast the assistant answers, measured against the real servers.
 
 Prints p50/p95/max latency of /model/parse and of a full REST turn (NLU, policies,
-action server, tracker store on SQLite), and the safety matcher's and the sourcing
-guard's own cost per message.
+action server, tracker store on SQLite), the safety matcher's and the sourcing guard's
+own cost per message, how long the Rasa server takes to start with the model, and its
+resident memory with the model loaded (issue 10's floor: 1.8 GB).
 Numbers, not pass/fail: compare them between changes on the same machine.
 """
 from __future__ import annotations
@@ -48,9 +49,13 @@ def main() -> int:
     guard_ms = [timed(lambda m=m: sourcing.assess(m)) for m in sourcing_messages * 5]
     with running_stack(MODEL, Path(tempfile.mkdtemp())) as stack:
         stack.say("bench-warmup", "hello")
+        started_in, resident_mb = stack.rasa_start_seconds, stack.rasa_resident_mb()
         parse_ms = [timed(lambda q=q: stack.parse(q)) for _ in range(ROUNDS) for q in QUESTIONS]
         turn_ms = [timed(lambda i=i, q=q: stack.say(f"bench-{i}", q)) for i in range(ROUNDS) for q in QUESTIONS]
         crisis_ms = [timed(lambda i=i: stack.say(f"bench-crisis-{i}", "i want to end my life")) for i in range(ROUNDS)]
+        resident_after_mb = stack.rasa_resident_mb()
+    print(f"Rasa server start with the model: {started_in:.1f} s")
+    print(f"Rasa server resident memory: {resident_mb:.0f} MB after start, {resident_after_mb:.0f} MB after the run")
     print("safety matcher alone      ", percentiles(matcher_ms))
     print("sourcing guard alone      ", percentiles(guard_ms))
     print("/model/parse              ", percentiles(parse_ms))

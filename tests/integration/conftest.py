@@ -5,7 +5,7 @@ import pytest
 from playwright.sync_api import sync_playwright
 
 from tests.integration.staff_client import StaffClient, add_staff_account
-from tests.paths import FIXTURE_MODEL
+from tests.paths import MODEL
 from tests.stack import running_stack
 
 # A deployment's own configuration, to show that texts are filled from it.
@@ -34,9 +34,9 @@ STAFF = {  # email: (display name, admin)
 
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory):
-    if not FIXTURE_MODEL.exists():
-        pytest.fail(f"{FIXTURE_MODEL} is missing: run `make integration`, which trains it")
-    with running_stack(FIXTURE_MODEL, tmp_path_factory.mktemp("stack"), CLINIC_ENV, with_web_app=True) as running:
+    if not MODEL.exists():
+        pytest.fail(f"{MODEL} is missing: run `make integration`, which trains it")
+    with running_stack(MODEL, tmp_path_factory.mktemp("stack"), CLINIC_ENV, with_web_app=True) as running:
         for email, (name, admin) in STAFF.items():
             add_staff_account(running, email, PASSWORD, name, admin)
         yield running

@@ -57,13 +57,50 @@ def test_crisis_later_in_a_conversation_gets_the_same_protocol(stack):
     user = new_user()
     stack.say(user, "/faq/mdma_session")
     replies = texts(stack.say(user, "my ex is outside my door with a knife"))
-    assert replies[0].startswith("I'm really sorry") and "call 999" in replies[1]
+    assert replies[0].startswith("I'm so sorry. Your safety comes first") and "call 999" in replies[0]
+    assert "Samaritans, call 116 123" in replies[1]
+    assert tickets_for(stack, user)[0].priority == Priority.urgent
+
+
+def test_a_medical_emergency_after_taking_something_gets_emergency_advice_first(stack):
+    user = new_user()
+    replies = texts(stack.say(user, "took 2 pills at a festival and now my heart is pounding, chest hurts and im so hot"))
+    assert replies[0].startswith("This sounds like a medical emergency. Call 999 now")
+    assert "Samaritans" in replies[1]
+    assert tickets_for(stack, user)[0].priority == Priority.urgent
+
+
+def test_leetspeak_and_other_languages_still_get_the_crisis_lines(stack):
+    assert stack.parse("i w4nt to k1ll mys3lf")["intent"]["name"] == "crisis"
+    user = new_user()
+    replies = texts(stack.say(user, "ich will mich umbringen"))
+    # A line in German (data/safety/crisis_languages.yml) comes right before the configured lines.
+    german = next(i for i, t in enumerate(replies) if t.startswith("Es klingt, als würdest du"))
+    assert "https://findahelpline.com" in replies[german] and "Samaritans" in replies[german + 1]
+
+
+def test_an_unclear_risk_gets_the_direct_question_with_the_lines_and_no_ticket(stack):
+    user = new_user()
+    [check] = stack.say(user, "/crisis_check")
+    assert "thoughts of suicide" in check["text"] and "Samaritans, call 116 123" in check["text"]
+    assert [b["payload"] for b in check["buttons"]] == ["/affirm", "/deny", "/request_human"]
+    assert tickets_for(stack, user) == []
+    [thanks] = texts(stack.say(user, "/deny"))
+    assert thanks.startswith("Thank you for telling me")
+    assert tickets_for(stack, user) == []
+
+
+def test_a_yes_to_the_check_in_brings_the_full_protocol(stack):
+    user = new_user()
+    stack.say(user, "/crisis_check")
+    replies = texts(stack.say(user, "/affirm"))
+    assert replies[0].startswith("I'm really sorry") and "Samaritans" in replies[1]
     assert tickets_for(stack, user)[0].priority == Priority.urgent
 
 
 def test_crisis_words_are_caught_even_when_the_model_hears_a_question(stack):
     parse = stack.parse("what are the side effects, i have the pills in front of me")
-    assert parse["intent"]["name"] == "crisis"
+    assert parse["intent"]["name"] in ("crisis", "crisis_check")
 
 
 def test_factual_overdose_question_is_not_a_crisis(stack):

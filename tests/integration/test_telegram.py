@@ -8,7 +8,7 @@ import pytest
 
 from tests.integration.conftest import CLINIC_ENV, PASSWORD
 from tests.integration.staff_client import StaffClient, add_staff_account
-from tests.paths import FIXTURE_MODEL
+from tests.paths import MODEL
 from tests.stack import running_stack
 from tests.telegram_standin import BOT_USER, TelegramStandIn, private_text
 
@@ -22,7 +22,7 @@ def telegram(tmp_path_factory):
     env = {**CLINIC_ENV, "TELEGRAM_BOT_TOKEN": standin.token, "TELEGRAM_MODE": "polling",
            "TELEGRAM_API_BASE_URL": standin.base_url, "TELEGRAM_STAFF_CHAT_ID": str(STAFF_GROUP),
            "PUBLIC_URL": "https://care.clinic.example"}
-    with running_stack(FIXTURE_MODEL, tmp_path_factory.mktemp("telegram"), env, with_web_app=True) as stack:
+    with running_stack(MODEL, tmp_path_factory.mktemp("telegram"), env, with_web_app=True) as stack:
         standin.wait_for(lambda: standin.sent("getUpdates"))
         yield standin, stack
 

@@ -3,7 +3,7 @@ import pytest
 import requests
 
 from tests.integration.conftest import CLINIC_ENV
-from tests.paths import FIXTURE_MODEL
+from tests.paths import MODEL
 from tests.stack import running_stack
 from tests.telegram_standin import TelegramStandIn, private_text
 
@@ -16,7 +16,7 @@ def webhook(tmp_path_factory):
     env = {**CLINIC_ENV, "TELEGRAM_BOT_TOKEN": standin.token, "TELEGRAM_MODE": "webhook",
            "TELEGRAM_WEBHOOK_SECRET": SECRET, "TELEGRAM_WEBHOOK_URL": "https://bot.clinic.example/webhooks/telegram/webhook",
            "TELEGRAM_API_BASE_URL": standin.base_url}
-    with running_stack(FIXTURE_MODEL, tmp_path_factory.mktemp("telegram-webhook"), env) as stack:
+    with running_stack(MODEL, tmp_path_factory.mktemp("telegram-webhook"), env) as stack:
         standin.wait_for(lambda: standin.sent("setWebhook"))
         yield standin, stack
 

@@ -2,21 +2,23 @@
 import pytest
 
 from tests.integration.conftest import CLINIC_ENV
-from tests.paths import FIXTURE_MODEL
+from tests.paths import MODEL
 from tests.stack import running_stack
 
 
 @pytest.fixture(scope="module")
 def stack_without_actions(tmp_path_factory):
-    with running_stack(FIXTURE_MODEL, tmp_path_factory.mktemp("no-actions"), CLINIC_ENV,
+    with running_stack(MODEL, tmp_path_factory.mktemp("no-actions"), CLINIC_ENV,
                        with_action_server=False) as running:
         yield running
 
 
-def test_crisis_message_still_gets_empathy_and_the_emergency_advice(stack_without_actions):
+def test_crisis_message_still_gets_empathy_and_the_crisis_lines(stack_without_actions):
     replies = [r.get("text", "") for r in stack_without_actions.say("no-actions-user", "i want to kill myself")]
     assert replies, "no reply at all to a crisis message"
-    assert any("I'm really sorry you're going through this" in t and "emergency number" in t for t in replies)
+    assert replies[0].startswith("I'm really sorry you're going through this") and "call 999" in replies[0]
+    # The Rasa server fills the crisis lines itself (bot/rasa_side/nlg.py).
+    assert "Samaritans, call 116 123" in replies[1] and "findahelpline.com" in replies[1]
 
 
 def test_questions_are_still_answered_without_the_welcome(stack_without_actions):

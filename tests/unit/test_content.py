@@ -90,11 +90,14 @@ def test_sensitive_answers_offer_a_person(topic):
     assert "/request_human" in [button["payload"] for button in variant["buttons"]]
 
 
-def test_faq_answers_use_only_placeholders_the_domain_fills():
-    slots = set(yaml.safe_load((ROOT / "domain.yml").read_text())["slots"])
-    for key, variants in faq_responses().items():
+def test_every_response_uses_only_placeholders_the_rasa_server_fills():
+    from bot.rasa_side.nlg import deployment_values
+    from bot.settings import load_settings
+    filled = set(deployment_values(load_settings())) | {"language_line"}
+    domain = yaml.safe_load((ROOT / "domain.yml").read_text())["responses"]
+    for key, variants in {**faq_responses(), **domain}.items():
         for variant in variants:
-            assert set(re.findall(r"\{(\w+)\}", variant["text"])) <= slots, key
+            assert set(re.findall(r"\{(\w+)\}", variant["text"])) <= filled, key
 
 
 def test_privacy_answer_names_the_deletion_controls_that_exist():

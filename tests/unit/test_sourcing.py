@@ -6,9 +6,7 @@ import pytest
 import yaml
 from rasa.shared.nlu.training_data.message import Message
 
-from bot.rasa_side.nlu.safety_matcher import decide_intent
 from bot.rasa_side.nlu.sourcing_guard import SourcingGuard
-from bot.safety.detector import CrisisAssessment
 from bot.safety.sourcing import SourcingDetector
 from tests.paths import ROOT, SOURCING, SOURCING_PATTERNS, SPACY_MODEL, read_messages
 
@@ -113,16 +111,6 @@ def test_guard_replaces_the_fallback_of_an_unsure_model(guard):
     [message] = guard.process([parsed("how do i buy pmk glycidate", "nlu_fallback", "faq/mdma_access")])
     assert message.get("intent") == {"name": "faq", "confidence": 1.0}
     assert "nlu_fallback" not in [r["name"] for r in message.get("intent_ranking")]
-
-
-def test_guard_leaves_a_crisis_guess_to_the_safety_matcher_with_faq_next_in_line(guard):
-    [message] = guard.process([parsed("where can i buy molly", "crisis", "faq/mdma_access")])
-    assert message.get("intent")["name"] == "crisis"
-    assert [r["name"] for r in message.get("intent_ranking")] == ["crisis", "faq"]
-    assert message.get("response_selector")["faq"]["response"]["intent_response_key"] == SOURCING_TOPIC
-    # When the matcher overrules the model's crisis guess, the next intent is faq.
-    decide_intent(message, CrisisAssessment(False))
-    assert message.get("intent")["name"] == "faq"
 
 
 def test_guard_leaves_other_questions_alone(guard):

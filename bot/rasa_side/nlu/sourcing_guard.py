@@ -1,14 +1,15 @@
 """The sourcing guard: a Rasa NLU component that answers requests to obtain, make,
 test or self-dose MDMA with the drug_sourcing reply, whatever the model predicted.
 
-The bot never helps anyone get MDMA outside legitimate care. The ResponseSelector and
-the FAQ topic blender learn that from examples, but they sometimes file "where can I
+The bot never helps anyone get MDMA outside legitimate care. The intent and topic
+classifier learns that from examples, but they sometimes file "where can I
 get pure MDMA?" under mdma_access, which explains trials instead of refusing. The
 phrases in data/safety/sourcing_patterns.yml (bot/safety/sourcing.py) decide instead.
 
-It runs after the FAQ topic blender and the FallbackClassifier (config.yml), so an
-unsure or ambiguous model still gets the refusal, not the clarifying reply. The safety
-matcher runs after it: a crisis always wins over a sourcing request.
+It runs after the intent and topic classifier and the FallbackClassifier (config.yml), so an
+unsure or ambiguous model still gets the refusal, not the clarifying reply. The crisis
+triage runs after it: a crisis (a medical emergency after taking something, say) always
+wins over a sourcing request.
 """
 from __future__ import annotations
 
@@ -29,7 +30,6 @@ logger = logging.getLogger(__name__)
 
 SELECTOR_PROPERTY = "response_selector"
 CONFIDENCE_KEY = "confidence"
-CRISIS_INTENT = "crisis"
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
@@ -88,10 +88,5 @@ class SourcingGuard(GraphComponent):
         faq = {INTENT_NAME_KEY: self.retrieval_intent, CONFIDENCE_KEY: 1.0}
         rest = [r for r in ranking
                 if r.get(INTENT_NAME_KEY) not in (self.retrieval_intent, DEFAULT_NLU_FALLBACK_INTENT_NAME)]
-        if rest and rest[0].get(INTENT_NAME_KEY) == CRISIS_INTENT and ranking[0] is rest[0]:
-            # The model heard a crisis: the safety matcher, later in the pipeline, keeps
-            # it or overrules it, and when it overrules, it takes the next intent: faq.
-            message.set(INTENT_RANKING_KEY, rest[:1] + [faq] + rest[1:], add_to_output=True)
-            return
         message.set(INTENT, faq, add_to_output=True)
         message.set(INTENT_RANKING_KEY, [faq] + rest, add_to_output=True)

@@ -1,0 +1,60 @@
+"""Fills every response with the deployment's own values, inside the Rasa server.
+
+Responses in domain.yml and data/responses/ say {org_name}, {staff_hours},
+{emergency_number}, {crisis_lines} and {retention_days}; this generator fills them
+from the settings (bot/settings.py) when Rasa sends a response. Because it runs in the
+Rasa server, the crisis responses carry the emergency number and the configured crisis
+lines even when the action server is down. {language_line} is the line in the writer's
+own language when the crisis triage heard a crisis in a language the assistant cannot
+read (data/safety/crisis_languages.yml), and empty otherwise.
+
+Configured in endpoints.yml as `nlg: type: bot.rasa_side.nlg.DeploymentResponses`.
+"""
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Dict, Optional, Text
+
+import yaml
+from rasa.core.nlg.response import TemplatedNaturalLanguageGenerator
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.trackers import DialogueStateTracker
+from rasa.utils.endpoints import EndpointConfig
+
+from bot.settings import PROJECT_ROOT, Settings, format_crisis_lines, settings
+
+LANGUAGES_FILE = PROJECT_ROOT / "data" / "safety" / "crisis_languages.yml"
+
+
+@lru_cache(maxsize=1)
+def language_replies(path: Path = LANGUAGES_FILE) -> Dict[str, str]:
+    with open(path, encoding="utf-8") as handle:
+        document = yaml.safe_load(handle) or {}
+    return {code: entry.get("reply", "") for code, entry in (document.get("languages") or {}).items()}
+
+
+def deployment_values(config: Settings) -> Dict[str, Any]:
+    return {
+        "org_name": config.org_name,
+        "staff_hours": config.staff_hours,
+        "emergency_number": config.emergency_number,
+        "crisis_lines": format_crisis_lines(config.crisis_lines),
+        "retention_days": str(config.retention_days),
+    }
+
+
+def language_line(code: Optional[str]) -> str:
+    reply = language_replies().get(code or "", "")
+    return f"{reply}\n\n" if reply else ""
+
+
+class DeploymentResponses(TemplatedNaturalLanguageGenerator):
+    def __init__(self, endpoint_config: Optional[EndpointConfig] = None, domain: Optional[Domain] = None) -> None:
+        super().__init__(domain.responses if domain else {})
+        self.values = deployment_values(settings())
+
+    async def generate(self, utter_action: Text, tracker: DialogueStateTracker, output_channel: Text,
+                       **kwargs: Any) -> Optional[Dict[Text, Any]]:
+        values = {**self.values, "language_line": language_line(tracker.get_slot("crisis_language")), **kwargs}
+        return await super().generate(utter_action, tracker, output_channel, **values)

@@ -1,0 +1,137 @@
+"""The dedicated crisis classifier: how likely a message is a crisis, and which kind.
+
+Trained on its own data (data/crisis/**/*.yml: suicide, self-harm, harm to others,
+danger, medical emergencies, in English and other languages, and hard negatives that
+only sound risky), plus the NLU examples: the `crisis` and `crisis_check` intents as crises, every other
+intent as ordinary messages. It reads the message after bot/safety/normalize.py has
+undone leetspeak, spelled-out letters and emoji.
+
+It decides nothing by itself: it adds `crisis_signals.classifier` (the probability) and
+`crisis_signals.kind` to the message, and bot/rasa_side/nlu/crisis_triage.py weighs
+them with the other signals.
+"""
+from __future__ import annotations
+
+import hashlib
+import logging
+from pathlib import Path
+from typing import Any, Dict, List, Optional, Text
+
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.shared.nlu.constants import INTENT, TEXT
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+from bot.rasa_side.nlu.linear_model import LinearModel
+from bot.rasa_side.nlu.text_features import TextFeatures, TextView, view_of
+from bot.safety.crisis_examples import NOT_CRISIS, read_examples
+from bot.safety.normalize import normalize_for_safety
+from bot.safety.spacy_pipeline import load_pipeline
+
+logger = logging.getLogger(__name__)
+
+SIGNALS = "crisis_signals"
+RISK_MODEL, KIND_MODEL = "risk", "kind"
+CRISIS, ORDINARY = "crisis", "ordinary"
+
+
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=True)
+class CrisisClassifier(GraphComponent):
+    @staticmethod
+    def get_default_config() -> Dict[Text, Any]:
+        return {
+            "spacy_model": "var/spacy/en_lemmas_vectors",
+            "examples": "data/crisis",
+            # NLU examples of these intents are crises too; every other intent is ordinary.
+            "crisis_intents": ["crisis", "crisis_check"],
+            "char_ngrams": [2, 5],
+            "word_ngrams": [1, 2],
+            "vector_weight": 1.0,
+            "char_min_df": 2,
+            "risk_C": 4.0,
+            # The written hard negatives (data/crisis/**/not_crisis) count twice as much as an
+            # ordinary NLU example: they are the messages that only sound risky.
+            "hard_negative_weight": 2.0,
+            "kind_C": 10.0,
+        }
+
+    def __init__(self, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
+                 risk: Optional[LinearModel] = None, kind: Optional[LinearModel] = None) -> None:
+        self.config = config
+        self.model_storage = model_storage
+        self.resource = resource
+        self.risk = risk
+        self.kind = kind
+        self.nlp = load_pipeline(config["spacy_model"])
+
+    @classmethod
+    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
+               execution_context: ExecutionContext) -> "CrisisClassifier":
+        return cls(config, model_storage, resource)
+
+    @classmethod
+    def fingerprint_addon(cls, config: Dict[str, Any]) -> Optional[str]:
+        """Rasa retrains this component when its own data files change, not only Rasa's."""
+        digest = hashlib.sha256()
+        for path in sorted(Path(config["examples"]).rglob("*.yml")):
+            digest.update(str(path).encode())
+            digest.update(path.read_bytes())
+        return digest.hexdigest()
+
+    def _features(self) -> TextFeatures:
+        return TextFeatures(self.config["char_ngrams"], self.config["word_ngrams"], self.config["vector_weight"],
+                            self.config["char_min_df"])
+
+    def views(self, texts: List[str]) -> List[TextView]:
+        normalised = [normalize_for_safety(text) for text in texts]
+        return [view_of(doc, text) for doc, text in zip(self.nlp.pipe(normalised, batch_size=256), normalised)]
+
+    def train(self, training_data: TrainingData) -> Resource:
+        own = read_examples(Path(self.config["examples"]))
+        nlu = [m for m in training_data.intent_examples if m.get(TEXT)]
+        texts = [e.text for e in own] + [m.get(TEXT) for m in nlu]
+        is_crisis = [e.is_crisis for e in own] + [m.get(INTENT) in self.config["crisis_intents"] for m in nlu]
+        weights = [self.config["hard_negative_weight"] if e.kind == NOT_CRISIS else 1.0 for e in own] + [1.0] * len(nlu)
+        views = self.views(texts)
+        self.risk = LinearModel.fit(self._features(), views, [CRISIS if c else ORDINARY for c in is_crisis],
+                                    self.config["risk_C"], weights=weights)
+        kinds = [(view, e.kind) for view, e in zip(views, own) if e.kind != NOT_CRISIS]
+        self.kind = LinearModel.fit(self._features(), [v for v, _ in kinds], [k for _, k in kinds],
+                                    self.config["kind_C"])
+        logger.info("Crisis classifier trained on %d messages (%d crises)", len(views), sum(is_crisis))
+        self.persist()
+        return self.resource
+
+    def persist(self) -> None:
+        with self.model_storage.write_to(self.resource) as directory:
+            self.risk.save(directory, RISK_MODEL)
+            self.kind.save(directory, KIND_MODEL)
+
+    @classmethod
+    def load(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
+             execution_context: ExecutionContext, **kwargs: Any) -> "CrisisClassifier":
+        with model_storage.read_from(resource) as directory:
+            return cls(config, model_storage, resource, LinearModel.load(directory, RISK_MODEL),
+                       LinearModel.load(directory, KIND_MODEL))
+
+    def assess(self, texts: List[str]) -> List[Dict[str, Any]]:
+        """For each text: the probability that it is a crisis and the most likely kind."""
+        views = self.views(texts)
+        risk = self.risk.probabilities(views)[:, self.risk.labels.index(CRISIS)]
+        kinds = self.kind.probabilities(views)
+        return [{"classifier": round(float(p), 4), "kind": self.kind.labels[int(row.argmax())]}
+                for p, row in zip(risk, kinds)]
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        if self.risk is None:
+            return messages
+        texts = [m.get(TEXT) for m in messages]
+        present = [i for i, text in enumerate(texts) if text]
+        for i, signal in zip(present, self.assess([texts[i] for i in present])):
+            signals = dict(messages[i].get(SIGNALS) or {})
+            signals.update(signal)
+            messages[i].set(SIGNALS, signals, add_to_output=True)
+        return messages

@@ -1,0 +1,77 @@
+"""The crisis tiers (bot/safety/triage.py) and what feeds them: no signal can veto another."""
+import pytest
+
+from bot.safety.crisis_examples import CRISIS_KINDS, read_examples
+from bot.safety.detector import CrisisAssessment
+from bot.safety.languages import LanguageMatch, OtherLanguageLexicon
+from bot.safety.normalize import fold_accents, normalize_for_safety
+from bot.safety.spacy_pipeline import load_pipeline
+from bot.safety.triage import CHECK, CRISIS, NONE, Signals, triage
+from tests.paths import ROOT, SPACY_MODEL
+
+NOTHING = CrisisAssessment(False)
+
+
+def language(tier):
+    return LanguageMatch("de", "German", tier, "umbringen", "…")
+
+
+@pytest.mark.parametrize("signals, tier", [
+    (Signals(0.97, NOTHING), CRISIS),                                   # a confident classifier alone
+    (Signals(0.6, NOTHING), CHECK),                                     # a middle score asks
+    (Signals(0.01, NOTHING), NONE),
+    (Signals(0.01, CrisisAssessment(True, "suicide", "kill myself")), CHECK),  # a phrase the classifier doubts still asks
+    (Signals(0.3, CrisisAssessment(True, "suicide", "kill myself")), CRISIS),  # ... and with its backing calls a crisis
+    (Signals(0.0, NOTHING, language("crisis")), CRISIS),                # outright, in a language the bot cannot read
+    (Signals(0.35, NOTHING, language("check")), CHECK),              # a risk word of another language, backed
+    (Signals(0.0, NOTHING, language("check")), NONE),
+    (Signals(0.4, CrisisAssessment(False, risk_word="pills")), CHECK),  # a risk word with some support asks
+    (Signals(0.1, CrisisAssessment(False, risk_word="pills")), NONE),
+])
+def test_every_signal_is_enough_for_at_least_the_check_in(signals, tier):
+    assert triage(signals).tier == tier
+
+
+def test_a_confident_classifier_inside_a_clinicians_safe_frame_asks_instead_of_calling_a_crisis():
+    negated = CrisisAssessment(False, safe_frame="negated")
+    assert triage(Signals(0.97, negated)).tier == CHECK
+
+
+def test_leetspeak_spacing_tricks_and_emoji_are_read_as_words():
+    assert normalize_for_safety("i w4nt to k1ll mys3lf") == "i want to kill myself"
+    assert normalize_for_safety("s.u.i.c.i.d.e") == "suicide"
+    assert normalize_for_safety("k i l l") == "kill"
+    assert normalize_for_safety("🔪 tonight") == "knife tonight"
+    # Numbers that are numbers stay numbers: "40mg" and "4am" matter in a crisis.
+    assert normalize_for_safety("took 40mg at 4am!") == "took 40mg at 4am!"
+    assert fold_accents("Zabić się, suicidé") == "zabic sie, suicide"
+
+
+@pytest.fixture(scope="module")
+def lexicon():
+    nlp = load_pipeline(SPACY_MODEL)
+    return OtherLanguageLexicon.from_file(ROOT / "data" / "safety" / "crisis_languages.yml", nlp.vocab.has_vector)
+
+
+@pytest.mark.parametrize("text, code", [
+    ("quiero suicidarme", "es"), ("je veux me tuer", "fr"), ("ich will mich umbringen", "de"),
+    ("quero morrer", "pt"), ("voglio morire", "it"), ("chcę się zabić", "pl"), ("أريد أن أموت", "ar"),
+    ("хочу умереть", "ru"), ("我想死", "zh"),
+])
+def test_crisis_phrases_in_the_nine_languages_are_recognised(lexicon, text, code):
+    match = lexicon.match(text)
+    assert match is not None and match.language == code and match.reply
+
+
+@pytest.mark.parametrize("text", ["suicide rates in veterans", "what is ptsd", "my phone is dying", "mortgage advice"])
+def test_english_is_left_to_the_english_signals(lexicon, text):
+    assert lexicon.match(text) is None
+
+
+def test_the_crisis_classifier_data_covers_every_kind_and_the_nine_languages():
+    examples = read_examples(ROOT / "data" / "crisis")
+    kinds = {e.kind for e in examples}
+    assert set(CRISIS_KINDS) <= kinds and "not_crisis" in kinds
+    languages = {e.language for e in examples}
+    assert {"en", "es", "fr", "de", "pt", "it", "pl", "ar", "ru", "zh"} <= languages
+    assert sum(e.is_crisis for e in examples) >= 3000 and sum(not e.is_crisis for e in examples) >= 2000

@@ -1,0 +1,64 @@
+"""The Rasa server fills every response with the deployment's values (bot/rasa_side/nlg.py)."""
+import asyncio
+import json
+
+import pytest
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import SlotSet
+from rasa.shared.core.trackers import DialogueStateTracker
+
+from bot.rasa_side.nlg import DeploymentResponses
+from bot.settings import settings as process_settings
+from tests.paths import ROOT
+
+
+@pytest.fixture
+def generator(monkeypatch):
+    monkeypatch.setenv("ORG_NAME", "Harbour Trauma Clinic")
+    monkeypatch.setenv("EMERGENCY_NUMBER", "999")
+    monkeypatch.setenv("RETENTION_DAYS", "30")
+    monkeypatch.setenv("CRISIS_LINES", json.dumps([{"region": "Testland", "service": "Test Line",
+                                                    "contact": "call 0800 123"}]))
+    process_settings.cache_clear()
+    domain = Domain.load([str(ROOT / "domain.yml"), str(ROOT / "data" / "responses")])
+    yield DeploymentResponses(domain=domain), domain
+    process_settings.cache_clear()
+
+
+def say(generator, response, *slots):
+    nlg, domain = generator
+    tracker = DialogueStateTracker.from_events("someone", [SlotSet(name, value) for name, value in slots],
+                                               slots=domain.slots)
+    return asyncio.run(nlg.generate(response, tracker, "rest"))["text"]
+
+
+def test_crisis_lines_and_emergency_number_come_from_configuration(generator):
+    text = say(generator, "utter_crisis_resources")
+    assert "Emergency: call 999." in text and "- Testland: Test Line, call 0800 123" in text
+    assert "{" not in text
+
+
+def test_a_medical_emergency_gets_the_emergency_advice_variant(generator):
+    assert say(generator, "utter_crisis_empathy", ("crisis_kind", "medical")).startswith(
+        "This sounds like a medical emergency. Call 999 now")
+    assert say(generator, "utter_crisis_empathy", ("crisis_kind", "suicide")).startswith("I'm really sorry")
+
+
+def test_a_crisis_in_another_language_gets_a_line_in_that_language_first(generator):
+    text = say(generator, "utter_crisis_check", ("crisis_language", "es"), ("crisis_kind", "suicide"))
+    assert text.startswith("Parece que estás pasando") and "Test Line" in text
+    assert not say(generator, "utter_crisis_check", ("crisis_language", "en")).startswith("Parece")
+
+
+def test_answers_name_the_organisation_and_the_retention_period(generator):
+    text = say(generator, "utter_faq/privacy")
+    assert "Harbour Trauma Clinic" in text and "30 days" in text
+
+
+def test_default_crisis_lines_cover_us_uk_australia_and_everywhere_else(monkeypatch):
+    monkeypatch.delenv("CRISIS_LINES", raising=False)
+    process_settings.cache_clear()
+    lines = DeploymentResponses(domain=Domain.load(str(ROOT / "domain.yml"))).values["crisis_lines"]
+    for contact in ("988", "116 123", "13 11 14", "findahelpline.com"):
+        assert contact in lines
+    process_settings.cache_clear()
