@@ -12,8 +12,10 @@ ENV := . scripts/env.sh &&
 # Rasa 3.6 needs Python 3.10: pyenv's 3.10 build, else python3.10 from PATH.
 PYTHON310 := $(shell scripts/find_python310.sh)
 
-# data/crisis/ trains the crisis classifier; data/safety/ is read when the server starts, not trained.
-TRAINING_INPUTS := config.yml domain.yml $(shell find data -name '*.yml' -not -path 'data/safety/*' 2>/dev/null)
+# data/crisis/ trains the crisis classifier (on text normalised with data/safety/emoji_words.yml);
+# the rest of data/safety/ is read when the server starts, not trained.
+TRAINING_INPUTS := config.yml domain.yml data/safety/emoji_words.yml \
+  $(shell find data -name '*.yml' -not -path 'data/safety/*' 2>/dev/null)
 
 .PHONY: help install spacy train run test unit integration stories eval bench validate clean
 

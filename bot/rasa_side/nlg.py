@@ -8,6 +8,11 @@ lines even when the action server is down. {language_line} is the line in the wr
 own language when the crisis triage heard a crisis in a language the assistant cannot
 read (data/safety/crisis_languages.yml), and empty otherwise.
 
+The crisis responses have a variant per kind of crisis (domain.yml, conditions on the
+slot `crisis_kind`). The kind and the language come from the conversation itself: the
+`crisis_signals` of the latest crisis or check-in message, so a "yes" to a check-in
+about danger still gets the danger variant.
+
 Configured in endpoints.yml as `nlg: type: bot.rasa_side.nlg.DeploymentResponses`.
 """
 from __future__ import annotations
@@ -19,12 +24,14 @@ from typing import Any, Dict, Optional, Text
 import yaml
 from rasa.core.nlg.response import TemplatedNaturalLanguageGenerator
 from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.utils.endpoints import EndpointConfig
 
 from bot.settings import PROJECT_ROOT, Settings, format_crisis_lines, settings
 
 LANGUAGES_FILE = PROJECT_ROOT / "data" / "safety" / "crisis_languages.yml"
+CRISIS_TIERS = ("crisis", "check")
 
 
 @lru_cache(maxsize=1)
@@ -56,5 +63,18 @@ class DeploymentResponses(TemplatedNaturalLanguageGenerator):
 
     async def generate(self, utter_action: Text, tracker: DialogueStateTracker, output_channel: Text,
                        **kwargs: Any) -> Optional[Dict[Text, Any]]:
-        values = {**self.values, "language_line": language_line(tracker.get_slot("crisis_language")), **kwargs}
-        return await super().generate(utter_action, tracker, output_channel, **values)
+        heard = latest_crisis_signals(tracker)
+        slots = {**tracker.current_slot_values(), "crisis_kind": heard.get("kind"),
+                 "crisis_language": heard.get("language")}
+        values = {**self.values, "language_line": language_line(heard.get("language")), **kwargs}
+        return self.generate_from_slots(utter_action, slots, output_channel, **values)
+
+
+def latest_crisis_signals(tracker: DialogueStateTracker) -> Dict[str, Any]:
+    """What the crisis triage heard in the latest message it raised (crisis or check-in)."""
+    for event in reversed(tracker.events):
+        if isinstance(event, UserUttered):
+            signals = (event.parse_data or {}).get("crisis_signals") or {}
+            if signals.get("tier") in CRISIS_TIERS:
+                return signals
+    return {}

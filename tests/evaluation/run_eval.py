@@ -46,10 +46,12 @@ CRISIS_SETS = [
     CrisisSet("tuned", SAFETY / "crisis_messages.txt", SAFETY / "hard_negatives.txt", sealed=False),
     # Read while setting the tier thresholds: tuned too.
     CrisisSet("dev", SAFETY / "heldout_crisis.txt", SAFETY / "heldout_negatives.txt", sealed=False),
+    CrisisSet("dev 2026-12", SAFETY / "dev2_crisis.txt", SAFETY / "dev2_negatives.txt", sealed=False),
     CrisisSet("sealed 2026-11 (final_*)", SAFETY / "final_crisis.txt", SAFETY / "final_negatives.txt", sealed=True),
     CrisisSet("sealed 2026-12", SEALED / "crisis.txt", SEALED / "hard_negatives.txt", sealed=True),
 ]
-ORDINARY_SETS = [("sealed ordinary messages", SEALED / "ordinary.txt", True)]
+ORDINARY_SETS = [("dev ordinary messages", SAFETY / "dev2_ordinary.txt", False),
+                 ("sealed ordinary messages", SEALED / "ordinary.txt", True)]
 SEALED_TOPICS = SEALED / "topics.tsv"
 SOURCING = ROOT / "tests" / "sourcing"
 SOURCING_SETS = [
@@ -113,6 +115,8 @@ async def crisis_evaluation(judge: Judge) -> Dict:
             tiers = [await judge.tier(m) for m in messages]
             results[name] = {"messages": len(messages), "sealed": sealed,
                              "either tier": _rate(sum(t != "none" for t in tiers), len(messages))}
+            if not sealed:
+                results[name]["raised"] = {m: t for m, t in zip(messages, tiers) if t != "none"}
     return results
 
 

@@ -4,7 +4,7 @@ import json
 
 import pytest
 from rasa.shared.core.domain import Domain
-from rasa.shared.core.events import SlotSet
+from rasa.shared.core.events import UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot.rasa_side.nlg import DeploymentResponses
@@ -25,10 +25,16 @@ def generator(monkeypatch):
     process_settings.cache_clear()
 
 
-def say(generator, response, *slots):
+def say(generator, response, kind=None, language=None):
+    """The response after a message the crisis triage raised with this kind and language."""
     nlg, domain = generator
-    tracker = DialogueStateTracker.from_events("someone", [SlotSet(name, value) for name, value in slots],
-                                               slots=domain.slots)
+    events = []
+    if kind or language:
+        signals = {"tier": "crisis", "kind": kind, "language": language}
+        events.append(UserUttered("…", {"name": "crisis"}, parse_data={"crisis_signals": signals}))
+        # A later "yes" carries no signals: the variant still follows the crisis message.
+        events.append(UserUttered("yes", {"name": "affirm"}, parse_data={"crisis_signals": {"tier": "none"}}))
+    tracker = DialogueStateTracker.from_events("someone", events, slots=domain.slots)
     return asyncio.run(nlg.generate(response, tracker, "rest"))["text"]
 
 
@@ -39,15 +45,16 @@ def test_crisis_lines_and_emergency_number_come_from_configuration(generator):
 
 
 def test_a_medical_emergency_gets_the_emergency_advice_variant(generator):
-    assert say(generator, "utter_crisis_empathy", ("crisis_kind", "medical")).startswith(
+    assert say(generator, "utter_crisis_empathy", kind="medical").startswith(
         "This sounds like a medical emergency. Call 999 now")
-    assert say(generator, "utter_crisis_empathy", ("crisis_kind", "suicide")).startswith("I'm really sorry")
+    assert say(generator, "utter_crisis_empathy", kind="suicide").startswith("I'm really sorry")
+    assert say(generator, "utter_crisis_empathy").startswith("I'm really sorry")
 
 
 def test_a_crisis_in_another_language_gets_a_line_in_that_language_first(generator):
-    text = say(generator, "utter_crisis_check", ("crisis_language", "es"), ("crisis_kind", "suicide"))
+    text = say(generator, "utter_crisis_check", kind="suicide", language="es")
     assert text.startswith("Parece que estás pasando") and "Test Line" in text
-    assert not say(generator, "utter_crisis_check", ("crisis_language", "en")).startswith("Parece")
+    assert not say(generator, "utter_crisis_check", kind="suicide").startswith("Parece")
 
 
 def test_answers_name_the_organisation_and_the_retention_period(generator):

@@ -28,7 +28,7 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 from bot.rasa_side.nlu.linear_model import LinearModel
 from bot.rasa_side.nlu.text_features import TextFeatures, TextView, view_of
 from bot.safety.crisis_examples import NOT_CRISIS, read_examples
-from bot.safety.normalize import normalize_for_safety
+from bot.safety.normalize import EMOJI_FILE, normalize_for_safety
 from bot.safety.spacy_pipeline import load_pipeline
 
 logger = logging.getLogger(__name__)
@@ -76,7 +76,7 @@ class CrisisClassifier(GraphComponent):
     def fingerprint_addon(cls, config: Dict[str, Any]) -> Optional[str]:
         """Rasa retrains this component when its own data files change, not only Rasa's."""
         digest = hashlib.sha256()
-        for path in sorted(Path(config["examples"]).rglob("*.yml")):
+        for path in sorted(Path(config["examples"]).rglob("*.yml")) + [EMOJI_FILE]:
             digest.update(str(path).encode())
             digest.update(path.read_bytes())
         return digest.hexdigest()

@@ -4,24 +4,23 @@ It runs after every other component (config.yml), so nothing later can undo its
 decision, and it only ever raises: a message another component judged a crisis is never
 turned back into an ordinary one. How the tiers decide is in bot/safety/triage.py.
 
-For the dialogue it adds two entities, which fill slots of the same names (domain.yml):
-`crisis_kind` (suicide, self_harm, harm_to_others, danger, medical: the crisis responses
-have a variant per kind, so a medical emergency gets emergency advice first) and
-`crisis_language` (the language of a crisis the assistant cannot read, so the reply
-carries a line in it). Everything it weighed is in the message's `crisis_signals`, for
-the staff console and the evaluation.
+Everything it weighed is in the message's `crisis_signals`: the tier and its reasons,
+the kind of crisis (suicide, self_harm, harm_to_others, danger, medical) and the
+language of a crisis the assistant cannot read. The Rasa server reads the kind and the
+language from there when it sends a crisis response (bot/rasa_side/nlg.py), and staff
+and `make eval` read the rest.
 """
 from __future__ import annotations
 
 import logging
-from typing import Any, Dict, List, Optional, Text
+from typing import Any, Dict, List, Text
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.classifiers.classifier import IntentClassifier
-from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_NAME_KEY, INTENT_RANKING_KEY, TEXT
+from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
 from bot.rasa_side.nlu.crisis_classifier import SIGNALS
@@ -33,7 +32,6 @@ from bot.safety.triage import CHECK, CRISIS, Signals, Thresholds, Verdict, triag
 logger = logging.getLogger(__name__)
 
 INTENT_FOR_TIER = {CRISIS: "crisis", CHECK: "crisis_check"}
-ENGLISH = "en"
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
@@ -79,18 +77,13 @@ class CrisisTriage(GraphComponent, IntentClassifier):
                 found.update(language=signals.language.language, language_tier=signals.language.tier)
             message.set(SIGNALS, found, add_to_output=True)
             if verdict.shows_crisis_lines:
-                _raise(message, verdict, found.get("kind"), found.get("language", ENGLISH))
+                _raise(message, verdict)
         return messages
 
 
-def _raise(message: Message, verdict: Verdict, kind: Optional[str], language: str) -> None:
+def _raise(message: Message, verdict: Verdict) -> None:
     intent = {INTENT_NAME_KEY: INTENT_FOR_TIER[verdict.tier], "confidence": 1.0}
     ranking = [r for r in message.get(INTENT_RANKING_KEY) or [] if r.get(INTENT_NAME_KEY) != intent[INTENT_NAME_KEY]]
     message.set(INTENT, intent, add_to_output=True)
     message.set(INTENT_RANKING_KEY, [intent] + ranking, add_to_output=True)
-    entities = [e for e in message.get(ENTITIES) or [] if e.get("entity") not in ("crisis_kind", "crisis_language")]
-    for name, value in (("crisis_kind", kind or "suicide"), ("crisis_language", language)):
-        entities.append({"entity": name, "value": value, "start": 0, "end": 0, "confidence_entity": 1.0,
-                         "extractor": "CrisisTriage"})
-    message.set(ENTITIES, entities, add_to_output=True)
     logger.debug("Crisis triage: %s (%s)", verdict.tier, ", ".join(verdict.reasons))
