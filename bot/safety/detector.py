@@ -96,6 +96,7 @@ class CrisisDetector(PhraseDetector):
     def __init__(self, nlp: Language, patterns: Dict) -> None:
         super().__init__(nlp, patterns)
         self.present_markers = set(patterns.get("present_markers", []))
+        self.question_openers = set(patterns.get("question_openers", []))
         self.crisis = Matcher(nlp.vocab)
         self.safe = Matcher(nlp.vocab)
         self.risk = Matcher(nlp.vocab)
@@ -109,12 +110,16 @@ class CrisisDetector(PhraseDetector):
         safe_spans = [(self._labels[m][0], doc[s:e]) for m, s, e in self.safe(doc)]
         clause_of = _clause_numbers(doc)
         past_only = self._clauses_only_about_the_past(doc, safe_spans, clause_of)
+        questions = self._question_clauses(doc, clause_of)
         judged_safe: Optional[str] = None
         for match_id, start, end in self.crisis(doc):
             category, phrase = self._labels[match_id]
             span = doc[start:end]
             if clause_of[start] in past_only:
                 judged_safe = judged_safe or "distant_past"
+                continue
+            if clause_of[start] in questions:
+                judged_safe = judged_safe or "question"
                 continue
             reason = self._why_safe(doc, span, safe_spans, self._negation_in_phrase[phrase])
             if reason is None:
@@ -133,6 +138,21 @@ class CrisisDetector(PhraseDetector):
         # Exact words: "wanted" is not "want".
         present = {clause_of[t.i] for t in doc if t.text in self.present_markers}
         return past - present
+
+    def _question_clauses(self, doc: Doc, clause_of: List[int]) -> Set[int]:
+        """Clauses asked as a question ("what happens if someone overdoses in a session?"):
+        they open with a question word and end with a question mark. A phrase there is a
+        question about it, which the crisis classifier judges (a question can still be a
+        crisis: "is it normal to want to die every day?")."""
+        questions = set()
+        for i, token in enumerate(doc):
+            if token.text != "?" or i == 0:
+                continue
+            clause = clause_of[i - 1]
+            words = [t for t in doc[:i] if clause_of[t.i] == clause and t.text not in CLAUSE_BREAKS]
+            if words and (words[0].lemma_ in self.question_openers or words[0].text in self.question_openers):
+                questions.add(clause)
+        return questions
 
     def _plain_risk_word(
         self, doc: Doc, safe_spans: List[Tuple[str, Span]], clause_of: List[int], past_only: Set[int]

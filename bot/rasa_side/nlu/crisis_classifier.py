@@ -81,9 +81,6 @@ class CrisisClassifier(GraphComponent):
             digest.update(path.read_bytes())
         return digest.hexdigest()
 
-    def _features(self) -> TextFeatures:
-        return TextFeatures(self.config["char_ngrams"], self.config["word_ngrams"], self.config["vector_weight"],
-                            self.config["char_min_df"])
 
     def views(self, texts: List[str]) -> List[TextView]:
         normalised = [normalize_for_safety(text) for text in texts]
@@ -96,10 +93,11 @@ class CrisisClassifier(GraphComponent):
         is_crisis = [e.is_crisis for e in own] + [m.get(INTENT) in self.config["crisis_intents"] for m in nlu]
         weights = [self.config["hard_negative_weight"] if e.kind == NOT_CRISIS else 1.0 for e in own] + [1.0] * len(nlu)
         views = self.views(texts)
-        self.risk = LinearModel.fit(self._features(), views, [CRISIS if c else ORDINARY for c in is_crisis],
-                                    self.config["risk_C"], weights=weights)
+        labels = [CRISIS if c else ORDINARY for c in is_crisis]
+        self.risk = LinearModel.fit(TextFeatures.from_config(self.config), views, labels, self.config["risk_C"],
+                                    weights=weights)
         kinds = [(view, e.kind) for view, e in zip(views, own) if e.kind != NOT_CRISIS]
-        self.kind = LinearModel.fit(self._features(), [v for v, _ in kinds], [k for _, k in kinds],
+        self.kind = LinearModel.fit(TextFeatures.from_config(self.config), [v for v, _ in kinds], [k for _, k in kinds],
                                     self.config["kind_C"])
         logger.info("Crisis classifier trained on %d messages (%d crises)", len(views), sum(is_crisis))
         self.persist()

@@ -67,8 +67,6 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
                execution_context: ExecutionContext) -> "LinearIntentClassifier":
         return cls(config, model_storage, resource)
 
-    def _features(self) -> TextFeatures:
-        return TextFeatures(self.config["char_ngrams"], self.config["word_ngrams"], self.config["vector_weight"])
 
     def train(self, training_data: TrainingData) -> Resource:
         excluded = set(self.config["excluded_intents"])
@@ -77,12 +75,12 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
         if len({m.get(INTENT) for m, _ in examples}) < 2:
             logger.warning("Fewer than two intents: the intent classifier stays untrained.")
             return self.resource
-        self.intents = LinearModel.fit(self._features(), [v for _, v in examples],
+        self.intents = LinearModel.fit(TextFeatures.from_config(self.config), [v for _, v in examples],
                                        [m.get(INTENT) for m, _ in examples], self.config["intent_C"])
         faq = [(m, v) for m, v in examples
                if m.get(INTENT) == self.config["retrieval_intent"] and m.get(INTENT_RESPONSE_KEY)]
         if len({m.get(INTENT_RESPONSE_KEY) for m, _ in faq}) >= 2:
-            self.topics = LinearModel.fit(self._features(), [v for _, v in faq],
+            self.topics = LinearModel.fit(TextFeatures.from_config(self.config), [v for _, v in faq],
                                           [m.get(INTENT_RESPONSE_KEY) for m, _ in faq], self.config["topic_C"])
         self.persist()
         return self.resource

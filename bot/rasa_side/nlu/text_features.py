@@ -53,6 +53,11 @@ class TextFeatures:
         self.chars = _vectorizer("char_wb", self.char_ngrams, self.char_min_df)
         self.words = _vectorizer("word", self.word_ngrams, 1)
 
+    @classmethod
+    def from_config(cls, config: dict) -> "TextFeatures":
+        """New, unfitted features as a component's config sets them (config.yml)."""
+        return cls(config["char_ngrams"], config["word_ngrams"], config["vector_weight"], config.get("char_min_df", 1))
+
     @property
     def size(self) -> int:
         return len(self.chars.vocabulary_) + len(self.words.vocabulary_)
