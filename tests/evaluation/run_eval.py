@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import os
 import subprocess
 import sys
@@ -75,7 +76,12 @@ class Judge:
     """The full model, as the Rasa server runs it (Agent.parse_message)."""
 
     def __init__(self) -> None:
+        import structlog
         from rasa.core.agent import Agent
+        # Rasa's processor logs every parsed text at debug level: sealed messages must not
+        # reach the console, so only warnings are printed.
+        structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING))
+        logging.getLogger().setLevel(logging.WARNING)
         self.agent = Agent.load(str(MODEL))
 
     async def parse(self, text: str) -> Dict:
