@@ -27,6 +27,8 @@ TRAILING_PUNCTUATION = ".,!?;:)\"'"
 # Three or more single letters in a row, spaced or dotted: "k i l l", "s.u.i.c.i.d.e", "d-i-e".
 SPELLED_OUT = re.compile(r"\b(?:[a-z][ .\-_]){2,}[a-z]\b")
 REPEATS = re.compile(r"([a-z])\1{2,}")
+# Markup carries no risk and only confuses a classifier trained on chat ("<img onerror=…>").
+MARKUP = re.compile(r"<[^<>]{0,300}>")
 INVISIBLE = re.compile("[\u200b-\u200f\u2060-\u2064\ufeff\u00ad]")
 # Letters NFKD does not split into a base letter and a mark; "ـ" is Arabic's stretching stroke.
 UNDECOMPOSABLE = str.maketrans({"ł": "l", "ß": "ss", "ı": "i", "đ": "d", "ø": "o", "ـ": None})
@@ -53,9 +55,10 @@ def _join_letters(match: re.Match) -> str:
 
 
 def normalize_for_safety(text: str) -> str:
-    """Lower-case text with leetspeak, spelled-out letters, long letter runs and emoji undone."""
+    """Lower-case text with markup dropped and leetspeak, spelled-out letters, long letter runs and
+    emoji undone."""
     text = unicodedata.normalize("NFKC", text or "")
-    text = INVISIBLE.sub("", text).translate(QUOTES).lower()
+    text = MARKUP.sub(" ", INVISIBLE.sub("", text)).translate(QUOTES).lower()
     for emoji, word in emoji_words().items():
         if emoji in text:
             text = text.replace(emoji, f" {word} ")

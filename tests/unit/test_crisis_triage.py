@@ -42,6 +42,7 @@ def test_leetspeak_spacing_tricks_and_emoji_are_read_as_words():
     assert normalize_for_safety("s.u.i.c.i.d.e") == "suicide"
     assert normalize_for_safety("k i l l") == "kill"
     assert normalize_for_safety("🔪 tonight") == "knife tonight"
+    assert normalize_for_safety('<img src=x onerror="alert(1)"><b>hi</b>') == "hi"
     # Numbers that are numbers stay numbers: "40mg" and "4am" matter in a crisis.
     assert normalize_for_safety("took 40mg at 4am!") == "took 40mg at 4am!"
     assert fold_accents("Zabić się, suicidé") == "zabic sie, suicide"

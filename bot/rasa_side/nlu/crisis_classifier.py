@@ -51,7 +51,9 @@ class CrisisClassifier(GraphComponent):
             "word_ngrams": [1, 2],
             "vector_weight": 1.0,
             "char_min_df": 2,
-            "risk_C": 4.0,
+            # Chosen on the tuned and dev sets: 8 called more of their crises at the same false
+            # rates than 4 (dev2: 0.74 against 0.67 of crises at 0.9).
+            "risk_C": 8.0,
             # The written hard negatives (data/crisis/**/not_crisis) count twice as much as an
             # ordinary NLU example: they are the messages that only sound risky.
             "hard_negative_weight": 2.0,
