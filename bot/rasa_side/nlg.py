@@ -28,6 +28,7 @@ from rasa.shared.core.events import UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.utils.endpoints import EndpointConfig
 
+from bot.rasa_side.nlu.crisis_classifier import SIGNALS
 from bot.settings import PROJECT_ROOT, Settings, format_crisis_lines, settings
 
 LANGUAGES_FILE = PROJECT_ROOT / "data" / "safety" / "crisis_languages.yml"
@@ -74,7 +75,7 @@ def latest_crisis_signals(tracker: DialogueStateTracker) -> Dict[str, Any]:
     """What the crisis triage heard in the latest message it raised (crisis or check-in)."""
     for event in reversed(tracker.events):
         if isinstance(event, UserUttered):
-            signals = (event.parse_data or {}).get("crisis_signals") or {}
+            signals = (event.parse_data or {}).get(SIGNALS) or {}
             if signals.get("tier") in CRISIS_TIERS:
                 return signals
     return {}

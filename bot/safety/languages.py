@@ -66,9 +66,6 @@ class OtherLanguageLexicon:
         with open(path, encoding="utf-8") as handle:
             return cls(yaml.safe_load(handle) or {}, is_english_word)
 
-    def reply_for(self, code: str) -> str:
-        return next((language.reply for language in self.languages if language.code == code), "")
-
     def match(self, text: str) -> Optional[LanguageMatch]:
         """The strongest match: a crisis phrase in any language before a check phrase."""
         folded = fold_accents(text or "")

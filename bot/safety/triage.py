@@ -34,8 +34,8 @@ CRISIS, CHECK, NONE = "crisis", "check", "none"
 
 @dataclass(frozen=True)
 class Thresholds:
-    # Set on the tuned and dev sets (tests/safety/crisis_messages.txt, heldout_*), never on
-    # the sealed ones.
+    # Set on the tuned and dev sets (tests/safety/crisis_messages.txt, heldout_*, dev2_*),
+    # never on the sealed ones.
     classifier_crisis: float = 0.9  # the classifier alone calls a crisis
     classifier_check: float = 0.5  # the classifier alone asks
     classifier_backs: float = 0.2  # enough support for a clinician's phrase to call a crisis
@@ -83,8 +83,7 @@ def triage(signals: Signals, limits: Thresholds = Thresholds()) -> Verdict:
     raised: List[str] = []
     if signals.classifier >= limits.classifier_check:
         raised.append("classifier")
-    if signals.language and (signals.language.tier == LANGUAGE_CRISIS
-                             or signals.classifier >= limits.language_check_backing):
+    if signals.language and signals.classifier >= limits.language_check_backing:
         raised.append(f"language:{signals.language.language}")
     if phrase_crisis:
         raised.append("phrase")
