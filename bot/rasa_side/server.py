@@ -6,23 +6,50 @@ through while a handoff is waiting:
 - `crisis` and `crisis_check` (the crisis triage sets them whatever the model says): the
   person must get the crisis lines at once, and the crisis rule raises the open ticket to
   urgent;
-- `request_human`: asking again gets "you're in the queue" instead of silence.
+- `request_human`: asking again gets "you're in the queue" instead of silence;
+- a "no" right after the crisis protocol: one "no" must not leave someone in a crisis
+  with silence, so it gets the reminder of the lines and what staff will do.
 Every other message stays unanswered for staff, as the pause intends.
 """
 from __future__ import annotations
 
+from typing import Optional
+
 from rasa.core.processor import MessageProcessor
+from rasa.shared.core.constants import ACTION_LISTEN_NAME
+from rasa.shared.core.events import ActionExecuted, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
 INTENTS_ANSWERED_WHILE_PAUSED = frozenset({"crisis", "crisis_check", "request_human"})
 _rasa_should_handle_message = MessageProcessor._should_handle_message
 
 
+CRISIS_PROTOCOL_LAST_ACTION = "action_crisis_handoff"
+
+
 def should_handle_message(tracker: DialogueStateTracker) -> bool:
     if _rasa_should_handle_message(tracker):
         return True
     latest = tracker.latest_message
-    return latest is not None and latest.intent.get("name") in INTENTS_ANSWERED_WHILE_PAUSED
+    if latest is None:
+        return False
+    intent = latest.intent.get("name")
+    if intent in INTENTS_ANSWERED_WHILE_PAUSED:
+        return True
+    return intent == "deny" and _action_before_latest_message(tracker) == CRISIS_PROTOCOL_LAST_ACTION
+
+
+def _action_before_latest_message(tracker: DialogueStateTracker) -> Optional[str]:
+    """The last action the bot took before the person's latest message (not counting listening)."""
+    seen_message = False
+    for event in reversed(tracker.events):
+        if isinstance(event, UserUttered):
+            if seen_message:
+                return None
+            seen_message = True
+        elif seen_message and isinstance(event, ActionExecuted) and event.action_name != ACTION_LISTEN_NAME:
+            return event.action_name
+    return None
 
 
 def install() -> None:

@@ -73,13 +73,16 @@ def test_asking_again_while_waiting_adds_no_ticket_and_hears_the_queue(stack, sa
     assert len(mine) == 1
 
 
-def test_saying_no_after_a_crisis_is_kept_for_staff_without_a_bot_reply(stack, sam):
+def test_saying_no_after_a_crisis_gets_the_lines_again_and_the_handoff_stays(stack, sam):
     user = new_user()
     replies = texts(stack.say(user, "i took a whole bottle of pills"))
     assert "116 123" in replies[1] and "rather not hear from staff" in replies[2]
-    assert stack.say(user, "/deny") == []
+    [reminder] = texts(stack.say(user, "no"))
+    assert "116 123" in reminder and "you don't have to answer" in reminder
     ticket = ticket_of(sam, user)
-    assert ticket["priority"] == "urgent"
+    assert ticket["priority"] == "urgent" and ticket["status"] == "open"
+    # Still with staff: an ordinary message after that is kept for them, unanswered.
+    assert stack.say(user, "/faq/ptsd_symptoms") == []
     transcript = sam.get(f"/staff/api/handoffs/{ticket['id']}").json()["transcript"]
     assert transcript[-1]["speaker"] == "user"
 
