@@ -58,10 +58,6 @@ class TextFeatures:
         """New, unfitted features as a component's config sets them (config.yml)."""
         return cls(config["char_ngrams"], config["word_ngrams"], config["vector_weight"], config.get("char_min_df", 1))
 
-    @property
-    def size(self) -> int:
-        return len(self.chars.vocabulary_) + len(self.words.vocabulary_)
-
     def fit_transform(self, views: List[TextView]) -> scipy.sparse.csr_matrix:
         chars = self.chars.fit_transform([v.text for v in views])
         words = self.words.fit_transform([v.lemmas for v in views])
