@@ -106,7 +106,10 @@ class CrisisDetector(PhraseDetector):
         self.risk_negation_window = int(patterns.get("risk_negation_window", self.negation_window))
 
     def assess(self, text: str) -> CrisisAssessment:
-        doc = self.nlp(normalize(text))
+        return self.assess_doc(self.nlp(normalize(text)))
+
+    def assess_doc(self, doc: Doc) -> CrisisAssessment:
+        """The same, for text this detector's pipeline has already read (lower-cased, quotes straightened)."""
         safe_spans = [(self._labels[m][0], doc[s:e]) for m, s, e in self.safe(doc)]
         clause_of = _clause_numbers(doc)
         past_only = self._clauses_only_about_the_past(doc, safe_spans, clause_of)

@@ -24,6 +24,7 @@ from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import INTENT, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
+from spacy.tokens import Doc
 
 from bot.rasa_side.nlu.linear_model import LinearModel
 from bot.rasa_side.nlu.text_features import TextFeatures, TextView, view_of
@@ -34,6 +35,9 @@ from bot.safety.spacy_pipeline import load_pipeline
 logger = logging.getLogger(__name__)
 
 SIGNALS = "crisis_signals"
+# The normalised text as spaCy read it, kept on the message (not in the output) so the
+# crisis triage's phrase matcher reads the same Doc instead of parsing the text again.
+NORMALISED_DOC = "crisis_normalised_doc"
 RISK_MODEL, KIND_MODEL = "risk", "kind"
 CRISIS, ORDINARY = "crisis", "ordinary"
 
@@ -84,9 +88,12 @@ class CrisisClassifier(GraphComponent):
         return digest.hexdigest()
 
 
-    def views(self, texts: List[str]) -> List[TextView]:
-        normalised = [normalize_for_safety(text) for text in texts]
-        return [view_of(doc, text) for doc, text in zip(self.nlp.pipe(normalised, batch_size=256), normalised)]
+    def docs(self, texts: List[str]) -> List[Doc]:
+        """Each text with leetspeak, markup and emoji undone, read by the project's spaCy pipeline."""
+        return list(self.nlp.pipe([normalize_for_safety(text) for text in texts], batch_size=256))
+
+    def views(self, docs: List[Doc]) -> List[TextView]:
+        return [view_of(doc, doc.text) for doc in docs]
 
     def train(self, training_data: TrainingData) -> Resource:
         own = read_examples(Path(self.config["examples"]))
@@ -94,7 +101,7 @@ class CrisisClassifier(GraphComponent):
         texts = [e.text for e in own] + [m.get(TEXT) for m in nlu]
         is_crisis = [e.is_crisis for e in own] + [m.get(INTENT) in self.config["crisis_intents"] for m in nlu]
         weights = [self.config["hard_negative_weight"] if e.kind == NOT_CRISIS else 1.0 for e in own] + [1.0] * len(nlu)
-        views = self.views(texts)
+        views = self.views(self.docs(texts))
         labels = [CRISIS if c else ORDINARY for c in is_crisis]
         self.risk = LinearModel.fit(TextFeatures.from_config(self.config), views, labels, self.config["risk_C"],
                                     weights=weights)
@@ -117,9 +124,9 @@ class CrisisClassifier(GraphComponent):
             return cls(config, model_storage, resource, LinearModel.load(directory, RISK_MODEL),
                        LinearModel.load(directory, KIND_MODEL))
 
-    def assess(self, texts: List[str]) -> List[Dict[str, Any]]:
-        """For each text: the probability that it is a crisis and the most likely kind."""
-        views = self.views(texts)
+    def assess(self, docs: List[Doc]) -> List[Dict[str, Any]]:
+        """For each normalised text: the probability that it is a crisis and the most likely kind."""
+        views = self.views(docs)
         risk = self.risk.probabilities(views)[:, self.risk.labels.index(CRISIS)]
         kinds = self.kind.probabilities(views)
         return [{"classifier": round(float(p), 4), "kind": self.kind.labels[int(row.argmax())]}
@@ -130,8 +137,10 @@ class CrisisClassifier(GraphComponent):
             return messages
         texts = [m.get(TEXT) for m in messages]
         present = [i for i, text in enumerate(texts) if text]
-        for i, signal in zip(present, self.assess([texts[i] for i in present])):
+        docs = self.docs([texts[i] for i in present])
+        for i, doc, signal in zip(present, docs, self.assess(docs)):
             signals = dict(messages[i].get(SIGNALS) or {})
             signals.update(signal)
             messages[i].set(SIGNALS, signals, add_to_output=True)
+            messages[i].set(NORMALISED_DOC, doc)
         return messages

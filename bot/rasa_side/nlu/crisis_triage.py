@@ -13,7 +13,7 @@ and `make eval` read the rest.
 from __future__ import annotations
 
 import logging
-from typing import Any, Dict, List, Text
+from typing import Any, Dict, List, Optional, Text
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
@@ -22,8 +22,9 @@ from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.classifiers.classifier import IntentClassifier
 from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
+from spacy.tokens import Doc
 
-from bot.rasa_side.nlu.crisis_classifier import SIGNALS
+from bot.rasa_side.nlu.crisis_classifier import NORMALISED_DOC, SIGNALS
 from bot.safety.detector import CrisisDetector
 from bot.safety.languages import OtherLanguageLexicon
 from bot.safety.normalize import normalize_for_safety
@@ -57,8 +58,11 @@ class CrisisTriage(GraphComponent, IntentClassifier):
         lexicon = OtherLanguageLexicon.from_file(config["languages"], detector.nlp.vocab.has_vector)
         return cls(config, detector, lexicon)
 
-    def signals_for(self, text: str, classifier: float) -> Signals:
-        return Signals(classifier=classifier, phrase=self.detector.assess(normalize_for_safety(text)), language=self.lexicon.match(text))
+    def signals_for(self, text: str, classifier: float, doc: Optional[Doc] = None) -> Signals:
+        """`doc`: the crisis classifier's reading of the normalised text, when it shares our pipeline."""
+        phrase = self.detector.assess_doc(doc) if doc is not None and doc.vocab is self.detector.nlp.vocab \
+            else self.detector.assess(normalize_for_safety(text))
+        return Signals(classifier=classifier, phrase=phrase, language=self.lexicon.match(text))
 
     def process(self, messages: List[Message]) -> List[Message]:
         for message in messages:
@@ -66,7 +70,7 @@ class CrisisTriage(GraphComponent, IntentClassifier):
             if not text or text.startswith("/"):
                 continue  # empty, or a button's payload: Rasa's RegexMessageHandler sets its intent
             found = dict(message.get(SIGNALS) or {})
-            signals = self.signals_for(text, float(found.get("classifier", 0.0)))
+            signals = self.signals_for(text, float(found.get("classifier", 0.0)), message.get(NORMALISED_DOC))
             verdict = triage(signals, self.limits)
             found.update(tier=verdict.tier, reasons=list(verdict.reasons),
                          phrase=signals.phrase.category if signals.phrase.is_crisis else None,
