@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -57,6 +58,8 @@ class Settings:
     # Set STAFF_COOKIE_SECURE=false only for plain-HTTP development off localhost.
     cookie_secure: bool = True
     public_url: str = "http://localhost:8000"
+    # Signs the session tokens of web conversations (bot/conversation_ids.py).
+    web_session_secret: str = ""
 
 
 def load_dotenv(path: Path = PROJECT_ROOT / ".env") -> None:
@@ -95,6 +98,31 @@ def rasa_api_token() -> str:
     return token
 
 
+def machine_secret(variable: str, file_name: str) -> str:
+    """A secret from the environment, else this machine's own under var/ (made once, private,
+    never committed). Every process of one machine reads the same file; a clinic running
+    several machines sets the variable on all of them."""
+    value = os.environ.get(variable, "")
+    if value:
+        return value
+    path = PROJECT_ROOT / "var" / file_name
+    if not path.is_file():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # Written aside and linked into place, so a process starting at the same moment
+        # reads either nothing yet or the whole secret, and only one secret wins.
+        draft = path.with_name(f".{file_name}.{os.getpid()}")
+        descriptor = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(descriptor, "w") as secret_file:
+            secret_file.write(secrets.token_urlsafe(32))
+        try:
+            os.link(draft, path)
+        except FileExistsError:
+            pass
+        finally:
+            draft.unlink()
+    return path.read_text().strip()
+
+
 def load_settings() -> Settings:
     """Reads and checks the configuration; a value that cannot work fails here, at start-up."""
     load_dotenv()
@@ -117,6 +145,7 @@ def load_settings() -> Settings:
         retention_days=int(env.get("RETENTION_DAYS", "90")),
         cookie_secure=env.get("STAFF_COOKIE_SECURE", "true").lower() != "false",
         public_url=env.get("PUBLIC_URL") or f"http://localhost:{web_port}",
+        web_session_secret=machine_secret("WEB_SESSION_SECRET", "web_session_secret"),
     )
     staff_at_work(settings.staff_schedule, settings.staff_timezone)  # raises on a bad schedule or zone
     return settings

@@ -101,6 +101,7 @@ def running_stack(
             "HANDOFF_DATABASE_URL": handoff_url,
             "RASA_URL": f"http://127.0.0.1:{rasa_port}",
             "RASA_API_TOKEN": token,
+            "WEB_SESSION_SECRET": "test-web-session-secret-not-secret",
             "WEB_PORT": str(web_port),
             "PYTHONPATH": str(ROOT),
         }

@@ -2,8 +2,9 @@
 
 The tracker store is the one transcript of every conversation, so the console reads it
 here and never keeps a copy. Staff messages are `bot` events posted with
-`execute_side_effects=true&output_channel=latest`: Rasa records them and delivers them on
-the user's own channel, even while the conversation is paused (see ../shared/DESIGN.md).
+`execute_side_effects=true` and the conversation's own output channel (from its id, never
+"latest", which is wherever the last message came from): Rasa records them and delivers
+them there, even while the conversation is paused (see ../shared/DESIGN.md).
 """
 from __future__ import annotations
 
@@ -12,6 +13,8 @@ from typing import Any, Dict
 from urllib.parse import quote
 
 import aiohttp
+
+from bot.conversation_ids import output_channel_of
 
 TIMEOUT = aiohttp.ClientTimeout(total=20)
 
@@ -70,7 +73,8 @@ class RasaClient:
             "metadata": {"staff_reply": True, "staff_name": staff_name},
         }
         return await self._call("POST", f"{self._conversation(conversation_id)}/tracker/events",
-                                {"execute_side_effects": "true", "output_channel": "latest"}, event)
+                                {"execute_side_effects": "true", "output_channel": output_channel_of(conversation_id)},
+                                event)
 
     async def execute_action(self, conversation_id: str, action_name: str) -> Dict:
         """Runs an action outside a user turn (`execute` ignores the pause), then listens again.
@@ -80,7 +84,8 @@ class RasaClient:
         story knows, and the policies would fall back instead of answering.
         """
         conversation = self._conversation(conversation_id)
-        result = await self._call("POST", f"{conversation}/execute", {"output_channel": "latest"},
+        result = await self._call("POST", f"{conversation}/execute",
+                                  {"output_channel": output_channel_of(conversation_id)},
                                   {"name": action_name})
         await self._call("POST", f"{conversation}/tracker/events", None,
                          {"event": "action", "name": "action_listen", "timestamp": time.time()})

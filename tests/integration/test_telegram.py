@@ -64,7 +64,7 @@ def test_a_button_press_is_answered_and_reaches_rasa_as_its_payload(telegram):
     answer = replies_to(standin, 1002, count=before + 1)[-1]
     assert standin.sent("answerCallbackQuery")[-1]["callback_query_id"] == "cb-1002"
     assert "four groups" in answer["text"] or "Source:" in answer["text"]
-    user_texts = [e["text"] for e in stack.tracker("1002")["events"] if e["event"] == "user"]
+    user_texts = [e["text"] for e in stack.tracker("telegram:1002")["events"] if e["event"] == "user"]
     assert "/faq/ptsd_symptoms" in user_texts
 
 
@@ -82,7 +82,7 @@ def test_non_text_messages_get_a_kind_reply_and_do_not_reach_rasa(telegram, upda
     del message["text"]
     standin.push({"message": {**message, **update}})
     assert expected in replies_to(standin, chat_id)[0]["text"]
-    assert [e for e in stack.tracker(str(chat_id))["events"] if e["event"] == "user"] == []
+    assert [e for e in stack.tracker(f"telegram:{chat_id}")["events"] if e["event"] == "user"] == []
 
 
 def test_an_edited_message_is_not_answered_twice_but_explained(telegram):
@@ -102,8 +102,8 @@ def test_group_messages_are_answered_only_when_addressed_and_never_in_the_group(
     [redirect] = replies_to(standin, -100777)
     assert "one-to-one" in redirect["text"]
     assert redirect["reply_markup"]["inline_keyboard"][0][0]["url"] == "https://t.me/clinic_info_bot"
-    assert stack.tracker("-100777")["events"] == [] or all(
-        e["event"] != "user" for e in stack.tracker("-100777")["events"])
+    assert stack.tracker("telegram:-100777")["events"] == [] or all(
+        e["event"] != "user" for e in stack.tracker("telegram:-100777")["events"])
 
 
 def test_commands_start_help_human_and_privacy(telegram):
@@ -125,14 +125,14 @@ def test_delete_asks_first_then_erases_the_conversation(telegram):
     standin.push(private_text(1005, "/delete"))
     confirm = replies_to(standin, 1005, count=3)[-1]
     assert "can't be undone" in confirm["text"]
-    assert stack.tracker("1005")["events"], "nothing may be deleted before the user confirms"
+    assert stack.tracker("telegram:1005")["events"], "nothing may be deleted before the user confirms"
     [yes, _no] = confirm["reply_markup"]["inline_keyboard"][0]
     standin.push({"callback_query": {"id": "cb-del", "from": {**ALEX, "id": 1005}, "chat_instance": "c",
                                      "data": yes["callback_data"],
                                      "message": {"message_id": 9, "date": int(time.time()), "from": BOT_USER,
                                                  "chat": {"id": 1005, "type": "private"}, "text": "x"}}})
     assert "has been deleted" in replies_to(standin, 1005, count=4)[-1]["text"]
-    assert [e for e in stack.tracker("1005")["events"] if e["event"] in ("user", "bot")] == []
+    assert [e for e in stack.tracker("telegram:1005")["events"] if e["event"] in ("user", "bot")] == []
 
 
 def test_flood_control_is_waited_out_and_the_message_still_arrives(telegram):
@@ -162,7 +162,7 @@ def test_staff_reply_reaches_the_telegram_user_signed_with_the_staff_name(telegr
     standin.push(private_text(1007, "/human"))
     replies_to(standin, 1007, count=2)
     ticket = standin.wait_for(lambda: [t for t in staff.get("/staff/api/handoffs", status="open").json()["items"]
-                                       if t["conversation_id"] == "1007"])[0]
+                                       if t["conversation_id"] == "telegram:1007"])[0]
     assert ticket["channel"] == "telegram"
     staff.post(f"/staff/api/handoffs/{ticket['id']}/claim")
     assert staff.post(f"/staff/api/handoffs/{ticket['id']}/messages", {"text": "Hi <Alex>, I'm here"}).status_code == 201

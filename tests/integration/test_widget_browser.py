@@ -17,6 +17,7 @@ from playwright.sync_api import expect
 from bot.web.public import demo_page_policy
 from tests.integration.conftest import logged_in
 from tests.paths import ROOT
+from tests.web_visitor import WebVisitor, conversation_of
 
 WIDGET_DIR = ROOT / "bot" / "web" / "static" / "widget"
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
@@ -108,8 +109,8 @@ class Widget:
         return self.session_id()
 
 
-def user_texts(stack, session_id):
-    return [e["text"] for e in stack.tracker(session_id)["events"] if e["event"] == "user"]
+def user_texts(stack, session_token):
+    return [e["text"] for e in stack.tracker(conversation_of(session_token))["events"] if e["event"] == "user"]
 
 
 def focus_with(page, key, target, presses=40):
@@ -228,7 +229,7 @@ def test_staff_reply_is_shown_as_from_a_person_and_raises_the_unread_badge(stack
 
     sam = logged_in(stack, "sam@clinic.test")
     open_tickets = sam.get("/staff/api/handoffs", status="open").json()["items"]
-    [ticket] = [t for t in open_tickets if t["conversation_id"] == session_id]
+    [ticket] = [t for t in open_tickets if t["conversation_id"] == conversation_of(session_id)]
     assert ticket["channel"] == "socketio"
     assert sam.post(f"/staff/api/handoffs/{ticket['id']}/claim").status_code == 200
 
@@ -468,7 +469,9 @@ def test_erase_answers_cross_origin_calls_without_credentials(stack):
     assert preflight.headers["Access-Control-Allow-Origin"] == "*"
     assert "POST" in preflight.headers["Access-Control-Allow-Methods"]
     assert "content-type" in preflight.headers["Access-Control-Allow-Headers"].lower()
-    erased = requests.post(f"{stack.web_url}/api/conversations/erase", json={"conversation_id": "nobody-at-all-123"},
+    visitor = WebVisitor(stack.rasa_url)
+    visitor.close()
+    erased = requests.post(f"{stack.web_url}/api/conversations/erase", json={"session_token": visitor.session_token},
                            headers={"Origin": "https://another-site.example"}, timeout=10)
     assert erased.status_code == 200 and erased.headers["Access-Control-Allow-Origin"] == "*"
     assert "Access-Control-Allow-Credentials" not in erased.headers

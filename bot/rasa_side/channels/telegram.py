@@ -8,7 +8,8 @@ Two modes (TELEGRAM_MODE):
 TELEGRAM_API_BASE_URL goes to python-telegram-bot's `base_url` (tests point it at a
 local stand-in of the Bot API). With no TELEGRAM_BOT_TOKEN the channel stays off.
 
-The conversation id of a private chat is its chat id. Group chats get no conversation:
+The conversation id of a private chat is `telegram:<chat id>` (bot/conversation_ids.py);
+outgoing messages take the chat id back out of it. Group chats get no conversation:
 when addressed, the bot asks people to write privately, so nobody's conversation is
 shown to others.
 """
@@ -29,6 +30,7 @@ from sanic.request import Request
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.request import HTTPXRequest
 
+from bot.conversation_ids import telegram_conversation
 from bot.rasa_side.channels.telegram_output import TelegramOutput
 from bot.telegram_api import with_retries
 from bot.settings import settings
@@ -203,7 +205,7 @@ class TelegramInput(InputChannel):
     async def _to_rasa(self, text: str, chat_id: str, output: TelegramOutput,
                        on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> None:
         await output.typing(chat_id)
-        await on_new_message(UserMessage(text, output, chat_id, input_channel=self.name()))
+        await on_new_message(UserMessage(text, output, telegram_conversation(chat_id), input_channel=self.name()))
 
     def _addressed(self, message: Message) -> bool:
         username = (self.bot.username or "").lower()
@@ -230,7 +232,8 @@ class TelegramInput(InputChannel):
             return
         try:
             await asyncio.get_running_loop().run_in_executor(
-                None, erase_conversation, self.settings.database_url, self.settings.tracker_database_url, chat_id)
+                None, erase_conversation, self.settings.database_url, self.settings.tracker_database_url,
+                telegram_conversation(chat_id))
         except Exception:  # noqa: BLE001 - the user must hear that it did not work
             logger.exception("Erasure of a Telegram conversation failed")
             await output.send(chat_id, self.texts["delete_failed"])

@@ -13,6 +13,8 @@ from typing import Any, Dict, List, Optional, Text
 from rasa.core.channels.channel import OutputChannel
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.constants import ChatAction, ParseMode
+
+from bot.conversation_ids import telegram_chat_of
 from bot.rasa_side.channels.telegram_format import split_for_telegram, to_telegram_html
 from bot.telegram_api import with_retries
 
@@ -41,11 +43,12 @@ class TelegramOutput(OutputChannel):
         for index, piece in enumerate(pieces):
             markup = keyboard if index == len(pieces) - 1 else None
             await with_retries(lambda piece=piece, markup=markup: self.bot.send_message(
-                chat_id=chat_id, text=to_telegram_html(piece), parse_mode=ParseMode.HTML,
+                chat_id=telegram_chat_of(chat_id), text=to_telegram_html(piece), parse_mode=ParseMode.HTML,
                 reply_markup=markup, disable_web_page_preview=True), "sendMessage")
 
     async def typing(self, chat_id: Text) -> None:
-        await with_retries(lambda: self.bot.send_chat_action(chat_id=chat_id, action=ChatAction.TYPING),
+        await with_retries(lambda: self.bot.send_chat_action(chat_id=telegram_chat_of(chat_id),
+                                                             action=ChatAction.TYPING),
                            "sendChatAction")
 
     async def send_text_message(self, recipient_id: Text, text: Text, **kwargs: Any) -> None:
@@ -74,6 +77,6 @@ class TelegramOutput(OutputChannel):
                                                          org_name=reply.get("org_name", ""))
         # The signature is ours; the staff text is shown exactly as written, escaped.
         await with_retries(lambda: self.bot.send_message(
-            chat_id=recipient_id, parse_mode=ParseMode.HTML, disable_web_page_preview=True,
+            chat_id=telegram_chat_of(recipient_id), parse_mode=ParseMode.HTML, disable_web_page_preview=True,
             text=f"<b>{html.escape(signature, quote=False)}</b>\n{html.escape(reply.get('text', ''), quote=False)}"),
             "sendMessage")

@@ -1,0 +1,101 @@
+"""The website widget's channel: Rasa's socket.io protocol, with conversations only their owner reaches.
+
+The protocol is Rasa's own (`session_request` → `session_confirm`, `user_uttered`,
+`bot_uttered`), so third-party Rasa widgets keep working. What differs:
+- the session id the server confirms is a signed session token (bot/conversation_ids.py);
+  a `session_request` with anything the server did not issue (an old id, someone else's
+  conversation id, a Telegram chat id) gets a fresh conversation, never that one;
+- each socket is bound to the conversation it was confirmed for, and its messages go
+  there whatever `session_id` they claim;
+- bot messages go to the socket.io room of the conversation id, which only sockets
+  holding its token join.
+"""
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any, Awaitable, Callable, Dict, Optional, Text
+
+from rasa.core.channels.channel import UserMessage
+from rasa.core.channels.socketio import SocketBlueprint, SocketIOInput, SocketIOOutput
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+from socketio import AsyncServer
+
+from bot.conversation_ids import WebSessions
+from bot.settings import settings
+
+logger = logging.getLogger(__name__)
+CONVERSATION_KEY = "conversation_id"
+
+
+class WebSocketInput(SocketIOInput):
+    @classmethod
+    def name(cls) -> Text:
+        # Rasa's name for the channel: `output_channel=socketio` reaches it.
+        return "socketio"
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.sessions = WebSessions(settings().web_session_secret)
+
+    async def _confirm(self, sio: AsyncServer, sid: Text, claimed: object) -> str:
+        """Binds the socket to the conversation its token opens, or to a new one."""
+        conversation_id = self.sessions.verify(claimed)
+        token = claimed
+        if conversation_id is None:
+            session = self.sessions.issue()
+            conversation_id, token = session.conversation_id, session.token
+        await sio.save_session(sid, {CONVERSATION_KEY: conversation_id}, namespace=self.namespace)
+        sio.enter_room(sid, conversation_id, namespace=self.namespace)
+        await sio.emit("session_confirm", token, room=sid, namespace=self.namespace)
+        return conversation_id
+
+    async def _conversation_of(self, sio: AsyncServer, sid: Text, claimed: object) -> str:
+        session = await sio.get_session(sid, namespace=self.namespace)
+        bound = session.get(CONVERSATION_KEY) if session else None
+        # A socket that sends before asking for a session is confirmed first (a fresh
+        # conversation unless it holds a valid token), so its message is not lost.
+        return bound or await self._confirm(sio, sid, claimed)
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        sio = AsyncServer(async_mode="sanic", cors_allowed_origins=[])
+        socketio_webhook = SocketBlueprint(sio, self.socketio_path, "socketio_webhook", __name__)
+        self.sio = sio  # get_output_channel() sends staff replies through it
+
+        @socketio_webhook.route("/", methods=["GET"])
+        async def health(_: Request) -> HTTPResponse:
+            return response.json({"status": "ok"})
+
+        @sio.on("connect", namespace=self.namespace)
+        async def connect(sid: Text, environ: Dict, auth: Optional[Dict]) -> bool:
+            return True
+
+        @sio.on("session_request", namespace=self.namespace)
+        async def session_request(sid: Text, data: Optional[Dict]) -> None:
+            claimed = data.get("session_id") if isinstance(data, dict) else None
+            await self._confirm(sio, sid, claimed)
+
+        @sio.on(self.user_message_evt, namespace=self.namespace)
+        async def handle_message(sid: Text, data: Any) -> None:
+            if not isinstance(data, dict):
+                data = {"message": data if isinstance(data, str) else ""}
+            conversation_id = await self._conversation_of(sio, sid, data.get("session_id"))
+            metadata = data.get(self.metadata_key, {})
+            if isinstance(metadata, str):
+                try:
+                    metadata = json.loads(metadata)
+                except ValueError:
+                    metadata = {}
+            text = data.get("message", "")
+            message = UserMessage(
+                text if isinstance(text, str) else "",
+                SocketIOOutput(sio, self.bot_message_evt),
+                conversation_id,
+                input_channel=self.name(),
+                metadata=metadata if isinstance(metadata, dict) else {},
+            )
+            await on_new_message(message)
+
+        return socketio_webhook
