@@ -15,9 +15,9 @@ from bot.store.tickets import HandoffError
 from bot.web.rasa_client import RasaClient
 from bot.web import public, staff_api
 from bot.web.openapi import openapi_document
-from bot.web.keys import HANDOFF_SESSIONS, LOGIN_THROTTLE, RASA, SETTINGS
+from bot.web.keys import ERASE_THROTTLE, HANDOFF_SESSIONS, LOGIN_THROTTLE, RASA, SETTINGS
 from bot.web.security import security_headers_middleware, staff_session_middleware
-from bot.web.throttle import LoginThrottle
+from bot.web.throttle import AddressThrottle
 
 STAFF_TEMPLATES = Path(__file__).parent / "templates" / "staff"
 # path: (page name, title). Each page is its own body in templates/staff/ inside layout.html.
@@ -67,7 +67,10 @@ def create_app(settings: Settings) -> web.Application:
     app[SETTINGS] = settings
     app[HANDOFF_SESSIONS] = session_factory(settings.database_url)
     app[RASA] = RasaClient(settings.rasa_url, settings.rasa_api_token)
-    app[LOGIN_THROTTLE] = LoginThrottle()
+    # Failed staff logins per address, whatever the account (on top of the account lockout).
+    app[LOGIN_THROTTLE] = AddressThrottle(limit=20)
+    # Erasure requests per address, granted or refused: tokens cannot be guessed at speed.
+    app[ERASE_THROTTLE] = AddressThrottle(limit=10)
     app.on_cleanup.append(_close_rasa_client)
     app.router.add_get("/staff/api/openapi.json", openapi)
     app.router.add_routes(staff_api.routes)

@@ -4,9 +4,10 @@ from sqlalchemy.orm import sessionmaker
 
 from bot.settings import Settings
 from bot.web.rasa_client import RasaClient
-from bot.web.throttle import LoginThrottle
+from bot.web.throttle import AddressThrottle
 
 SETTINGS = web.AppKey("settings", Settings)
 HANDOFF_SESSIONS = web.AppKey("handoff_sessions", sessionmaker)
 RASA = web.AppKey("rasa", RasaClient)
-LOGIN_THROTTLE = web.AppKey("login_throttle", LoginThrottle)
+LOGIN_THROTTLE = web.AppKey("login_throttle", AddressThrottle)
+ERASE_THROTTLE = web.AppKey("erase_throttle", AddressThrottle)

@@ -1,6 +1,7 @@
 """Public routes of the web app: health, the demo page, the widget's files and a user's own erasure request."""
 from __future__ import annotations
 
+import asyncio
 import html
 import re
 from pathlib import Path
@@ -8,8 +9,9 @@ from urllib.parse import urlsplit
 
 from aiohttp import web
 
+from bot.conversation_ids import WebSessions
 from bot.store.erasure import erase_conversation
-from bot.web.keys import SETTINGS
+from bot.web.keys import ERASE_THROTTLE, SETTINGS
 from bot.web.security import content_security_policy
 
 STATIC = Path(__file__).parent / "static"
@@ -74,16 +76,26 @@ async def erase_preflight(request: web.Request) -> web.Response:
 async def erase_my_conversation(request: web.Request) -> web.Response:
     """The widget's "delete my conversation" (after the user confirmed it).
 
-    The widget's conversation id is a random id only that browser knows; holding it is
-    what allows deleting it. Nothing is returned about the conversation itself.
+    Only the conversation's session token proves ownership (bot/conversation_ids.py): the
+    widget got it from the server with its session and nobody else has it. A bare
+    conversation id, a forged or an old token is refused. Attempts are throttled per
+    address; nothing is returned about the conversation itself.
     """
+    throttle, address = request.app[ERASE_THROTTLE], request.remote or "unknown"
+    if throttle.blocked(address):
+        return web.json_response({"error": "Too many requests from here; please wait a few minutes"},
+                                 status=429, headers=ERASE_CORS)
+    throttle.record(address)
     try:
         body = await request.json()
     except ValueError:
         body = None
-    conversation_id = body.get("conversation_id") if isinstance(body, dict) else None
-    if not isinstance(conversation_id, str) or not 8 <= len(conversation_id) <= 255:
-        return web.json_response({"error": "Send the conversation_id to delete"}, status=400, headers=ERASE_CORS)
+    token = body.get("session_token") if isinstance(body, dict) else None
     settings = request.app[SETTINGS]
-    erase_conversation(settings.database_url, settings.tracker_database_url, conversation_id)
+    conversation_id = WebSessions(settings.web_session_secret).verify(token)
+    if conversation_id is None:
+        return web.json_response({"error": "This conversation cannot be deleted from here"},
+                                 status=403, headers=ERASE_CORS)
+    await asyncio.get_running_loop().run_in_executor(
+        None, erase_conversation, settings.database_url, settings.tracker_database_url, conversation_id)
     return web.json_response({"erased": True}, headers=ERASE_CORS)

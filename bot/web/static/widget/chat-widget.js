@@ -34,7 +34,9 @@
  *
  * Protocol: Rasa's socket.io channel with session_persistence. On every (re)connect the
  * widget emits `session_request` {session_id} and waits for `session_confirm` before it
- * sends anything; every `user_uttered` carries {message, session_id}. The session id and
+ * sends anything; every `user_uttered` carries {message, session_id}. The session id is a
+ * token the server signed (an id it did not issue gets a fresh conversation); it is also
+ * what proves ownership when the visitor deletes the conversation. It and
  * the rendered history live in sessionStorage, so a reload keeps the conversation (Rasa
  * does not replay it). Bot and staff text is rendered with createElement/textContent only:
  * **bold**, "- " lists and http(s) links, never as HTML.
@@ -916,7 +918,7 @@
 
   ChatWidget.prototype.deleteConversation = function () {
     var self = this;
-    var id = this.state.sessionId;
+    var id = this.state.sessionId;  // the session token: the proof that this conversation is ours
     var done = function () {
       self.hideConfirm(false);
       self.resetConversation();
@@ -933,7 +935,7 @@
       mode: "cors",
       credentials: "omit",
       headers: { "Content-Type": "application/json" },
-      body: JSON.stringify({ conversation_id: id })
+      body: JSON.stringify({ session_token: id })
     }).then(function (response) {
       if (!response.ok) {
         throw new Error("erase answered " + response.status);
