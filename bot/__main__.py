@@ -3,6 +3,7 @@
     python -m bot web                               start the web app (staff console, widget)
     python -m bot staff add-user EMAIL [--admin]    create a staff account (password from prompt or stdin)
     python -m bot purge --older-than DAYS           delete conversations past the retention period
+    python -m bot migrate                           apply changes stored data needs (before the servers start)
 """
 from __future__ import annotations
 
@@ -48,6 +49,13 @@ def purge(args: argparse.Namespace) -> None:
           f"{report.events} tracker events, {report.tickets} handoff ticket(s)")
 
 
+def migrate(args: argparse.Namespace) -> None:
+    from bot.store.migrations import migrate as apply_migrations
+    config = settings()
+    ran = apply_migrations(config.database_url, config.tracker_database_url)
+    print(f"Applied {len(ran)} migration(s)" + (f": {', '.join(ran)}" if ran else ""))
+
+
 def web(args: argparse.Namespace) -> None:
     from aiohttp import web as aiohttp_web
     from bot.web.app import create_app
@@ -76,6 +84,7 @@ def main(argv=None) -> None:
     purge_parser.add_argument("--older-than", type=int, metavar="DAYS",
                               help="days since the last message (default RETENTION_DAYS, 90)")
     purge_parser.set_defaults(run=purge)
+    commands.add_parser("migrate", help="apply changes stored data needs").set_defaults(run=migrate)
     args = parser.parse_args(argv)
     args.run(args)
 

@@ -16,6 +16,9 @@ if [ -z "${RASA_API_TOKEN:-}" ]; then
   echo "RASA_API_TOKEN not set: using the token in var/rasa_api_token"
 fi
 
+# Stored data is brought up to this version before any server reads it.
+.venv/bin/python -m bot migrate
+
 pids=()
 stop() {
   trap - INT TERM EXIT
