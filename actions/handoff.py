@@ -11,7 +11,7 @@ from actions.staff_alerts import alert_staff
 from bot.settings import Settings, settings
 from bot.staff_hours import staff_at_work
 from bot.store.models import Priority
-from bot.store.tickets import HandoffResult, request_handoff
+from bot.store.tickets import HandoffResult, is_with_staff, request_handoff
 
 logger = logging.getLogger(__name__)
 
@@ -56,7 +56,11 @@ class ActionHandoff(Action):
 
 
 class ActionHandoffResume(Action):
-    """Run by the web app when staff resolve a handoff: the bot answers again and says so."""
+    """Run by the web app when staff resolve a handoff: the bot answers again and says so.
+
+    The handoff store decides: if another request is open by now (a crisis written while
+    staff resolved the last one), the conversation stays with staff and nothing is said.
+    """
 
     def name(self) -> Text:
         return "action_handoff_resume"
@@ -64,5 +68,13 @@ class ActionHandoffResume(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[EventType]:
+        try:
+            still_with_staff = is_with_staff(settings().database_url, tracker.sender_id)
+        except SQLAlchemyError:
+            logger.exception("Could not read the handoff store before resuming; resuming as staff asked")
+            still_with_staff = False
+        if still_with_staff:
+            logger.info("Not resuming: another handoff request of this conversation is open")
+            return []
         dispatcher.utter_message(response="utter_handoff_resumed")
         return [ConversationResumed()]

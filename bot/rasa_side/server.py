@@ -10,14 +10,22 @@ through while a handoff is waiting:
 - a "no" right after the crisis protocol: one "no" must not leave someone in a crisis
   with silence, so it gets the reminder of the lines and what staff will do.
 Every other message stays unanswered for staff, as the pause intends.
+
+The pause is set when the handoff store records a ticket (actions/handoff.py) and lifted
+only when staff resolve it (action_handoff_resume), so Rasa's pause follows the store.
+Two of Rasa's own actions would drop it without the store knowing: the new session after
+an hour of silence and `/restart` both reset the tracker. Here both keep it: they are
+Rasa's, plus the pause carried over (and, for `/restart`, a word that the request is
+still open). They run inside the Rasa server, so they work when the action server is down.
 """
 from __future__ import annotations
 
-from typing import Optional
+from typing import Any, List, Optional
 
+from rasa.core.actions import action as rasa_actions
 from rasa.core.processor import MessageProcessor
 from rasa.shared.core.constants import ACTION_LISTEN_NAME
-from rasa.shared.core.events import ActionExecuted, UserUttered
+from rasa.shared.core.events import ActionExecuted, ConversationPaused, Event, Restarted, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
 INTENTS_ANSWERED_WHILE_PAUSED = frozenset({"crisis", "crisis_check", "request_human"})
@@ -52,8 +60,28 @@ def _action_before_latest_message(tracker: DialogueStateTracker) -> Optional[str
     return None
 
 
+class SessionStartKeepingThePause(rasa_actions.ActionSessionStart):
+    async def run(self, output_channel: Any, nlg: Any, tracker: DialogueStateTracker, domain: Any) -> List[Event]:
+        events = await super().run(output_channel, nlg, tracker, domain)
+        if tracker.is_paused():
+            events.insert(len(events) - 1, ConversationPaused())  # before Rasa's closing action_listen
+        return events
+
+
+class RestartKeepingThePause(rasa_actions.ActionRestart):
+    async def run(self, output_channel: Any, nlg: Any, tracker: DialogueStateTracker, domain: Any) -> List[Event]:
+        if not tracker.is_paused():
+            return await super().run(output_channel, nlg, tracker, domain)
+        still_open = rasa_actions.ActionBotResponse("utter_handoff_kept_after_restart", silent_fail=True)
+        said = await still_open.run(output_channel, nlg, tracker, domain)
+        return [Restarted(), ConversationPaused(), *said]
+
+
 def install() -> None:
     MessageProcessor._should_handle_message = staticmethod(should_handle_message)
+    # default_actions() builds Rasa's own actions from these module names.
+    rasa_actions.ActionSessionStart = SessionStartKeepingThePause
+    rasa_actions.ActionRestart = RestartKeepingThePause
 
 
 def main() -> None:

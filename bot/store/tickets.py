@@ -164,9 +164,23 @@ def resolve(session: Session, ticket_id: int, staff: StaffUser, outcome: str) ->
     return ticket
 
 
+def undo_resolve(session: Session, ticket_id: int) -> HandoffTicket:
+    """Back to claimed by the same person, when the bot could not be resumed after a resolve."""
+    ticket = get_ticket(session, ticket_id)
+    ticket.status, ticket.outcome, ticket.resolved_at = TicketStatus.claimed, None, None
+    return ticket
+
+
 def add_note(session: Session, ticket_id: int, staff: StaffUser, text: str) -> HandoffNote:
     ticket = get_ticket(session, ticket_id)
     note = HandoffNote(ticket_id=ticket.id, staff_id=staff.id, text=text)
     session.add(note)
     session.flush()
     return note
+
+
+def is_with_staff(database_url: str, conversation_id: str) -> bool:
+    """Whether staff hold this conversation (an open or claimed ticket): the one record of
+    it. Rasa's pause follows it, and is put back when a new session or a restart drops it."""
+    with session_factory(database_url)() as session:
+        return active_ticket(session, conversation_id) is not None

@@ -141,7 +141,7 @@ async def login(request: web.Request) -> web.Response:
         try:
             result = log_in(db, email, password)
         except LoginRefused as refused:
-            throttle.failed(address)
+            throttle.record(address)
             audit.record(db, "login_locked" if isinstance(refused, AccountLocked) else "login_failed")
             status = 423 if isinstance(refused, AccountLocked) else 401
             response = _error(status, str(refused))
@@ -243,19 +243,25 @@ async def add_note(request: web.Request) -> web.Response:
 
 @routes.post("/staff/api/handoffs/{ticket_id}/resolve")
 async def resolve_handoff(request: web.Request) -> web.Response:
+    """Resolve is committed first, then the bot is resumed: a crisis arriving in between
+    finds no active ticket, opens a new urgent one, and the resume then leaves it paused
+    (actions/handoff.py asks the store). A second click finds the ticket resolved (409)."""
     outcome = (await _json_body(request)).get("outcome", "answered")
-    staff = request["staff"]
+    staff, ticket_id = request["staff"], _ticket_id(request)
     with request.app[HANDOFF_SESSIONS].begin() as db:
-        ticket = tickets.resolve(db, _ticket_id(request), staff, outcome)
-        try:
-            # Resume before committing: if Rasa is down the ticket stays claimed, not falsely resolved.
-            await request.app[RASA].execute_action(ticket.conversation_id, "action_handoff_resume")
-        except RasaUnavailable as error:
-            db.rollback()
-            return _error(502, f"Not resolved, the bot could not be resumed: {error}")
+        ticket = tickets.resolve(db, ticket_id, staff, outcome)
         audit.record(db, "resolve", staff_id=staff.id, ticket_id=ticket.id, detail=outcome)
-        db.flush()
-        return web.json_response({"ticket": ticket_json(ticket)})
+        conversation_id = ticket.conversation_id
+    try:
+        await request.app[RASA].execute_action(conversation_id, "action_handoff_resume")
+    except RasaUnavailable as error:
+        # The person would stay paused with nobody holding the conversation: undo.
+        with request.app[HANDOFF_SESSIONS].begin() as db:
+            tickets.undo_resolve(db, ticket_id)
+            audit.record(db, "resolve_undone", staff_id=staff.id, ticket_id=ticket_id)
+        return _error(502, f"Not resolved, the bot could not be resumed: {error}")
+    with request.app[HANDOFF_SESSIONS]() as db:
+        return web.json_response({"ticket": ticket_json(tickets.get_ticket(db, ticket_id))})
 
 
 # --- people and the audit log ------------------------------------------------------------
