@@ -11,7 +11,7 @@ from actions.staff_alerts import alert_staff
 from bot.settings import Settings, settings
 from bot.staff_hours import staff_at_work
 from bot.store.models import Priority
-from bot.store.tickets import HandoffResult, is_with_staff, request_handoff
+from bot.store.tickets import HandoffResult, Withdrawal, is_with_staff, request_handoff, withdraw_request
 
 logger = logging.getLogger(__name__)
 
@@ -78,3 +78,32 @@ class ActionHandoffResume(Action):
             return []
         dispatcher.utter_message(response="utter_handoff_resumed")
         return [ConversationResumed()]
+
+
+class ActionHandoffWithdraw(Action):
+    """The person takes back their request for a person; the handoff store decides what that means."""
+
+    responses = {
+        Withdrawal.withdrawn: "utter_handoff_withdrawn",
+        Withdrawal.claimed: "utter_handoff_withdraw_claimed",
+        Withdrawal.urgent: "utter_handoff_withdraw_urgent",
+        Withdrawal.nothing_open: "utter_handoff_nothing_to_withdraw",
+    }
+
+    def name(self) -> Text:
+        return "action_handoff_withdraw"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[EventType]:
+        try:
+            result = withdraw_request(settings().database_url, tracker.sender_id)
+        except SQLAlchemyError:
+            logger.exception("Could not withdraw a handoff request")
+            dispatcher.utter_message(response="utter_handoff_failed")
+            return []
+        dispatcher.utter_message(response=self.responses[result])
+        # Nothing left open: the bot answers again (also when a pause outlived its ticket).
+        if result in (Withdrawal.withdrawn, Withdrawal.nothing_open) and tracker.is_paused():
+            return [ConversationResumed()]
+        return []

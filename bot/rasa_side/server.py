@@ -7,6 +7,8 @@ through while a handoff is waiting:
   person must get the crisis lines at once, and the crisis rule raises the open ticket to
   urgent;
 - `request_human`: asking again gets "you're in the queue" instead of silence;
+- `withdraw_request` ("never mind, I'm fine"): the request is closed as withdrawn and
+  the bot answers again (unless staff already hold it or it was a crisis);
 - a "no" right after the crisis protocol: one "no" must not leave someone in a crisis
   with silence, so it gets the reminder of the lines and what staff will do.
 Every other message stays unanswered for staff, as the pause intends.
@@ -28,7 +30,7 @@ from rasa.shared.core.constants import ACTION_LISTEN_NAME
 from rasa.shared.core.events import ActionExecuted, ConversationPaused, Event, Restarted, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
-INTENTS_ANSWERED_WHILE_PAUSED = frozenset({"crisis", "crisis_check", "request_human"})
+INTENTS_ANSWERED_WHILE_PAUSED = frozenset({"crisis", "crisis_check", "request_human", "withdraw_request"})
 _rasa_should_handle_message = MessageProcessor._should_handle_message
 
 

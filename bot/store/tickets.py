@@ -5,6 +5,7 @@ session (never from the request body), so one person cannot act as another.
 """
 from __future__ import annotations
 
+import enum
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Dict, List, Optional
@@ -12,6 +13,7 @@ from typing import Dict, List, Optional
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
+from bot.store import audit
 from bot.store.sessions import session_factory
 from bot.store.models import HandoffNote, HandoffTicket, Priority, StaffUser, TicketStatus, utcnow
 
@@ -93,6 +95,31 @@ def request_handoff(
         session.add(ticket)
         session.flush()
         return HandoffResult(ticket.id, ticket.priority, already_queued=False)
+
+
+class Withdrawal(str, enum.Enum):
+    withdrawn = "withdrawn"  # an open request, now closed: the bot answers again
+    claimed = "claimed"  # staff already hold the conversation: they close it with the person
+    urgent = "urgent"  # a crisis request stays open: staff still check in
+    nothing_open = "nothing_open"
+
+
+WITHDRAWN_OUTCOME = "withdrawn"
+
+
+def withdraw_request(database_url: str, conversation_id: str) -> Withdrawal:
+    """The person takes back their request for a person ("never mind, I'm fine")."""
+    with session_factory(database_url).begin() as session:
+        ticket = active_ticket(session, conversation_id)
+        if ticket is None:
+            return Withdrawal.nothing_open
+        if ticket.priority == Priority.urgent:
+            return Withdrawal.urgent
+        if ticket.status == TicketStatus.claimed:
+            return Withdrawal.claimed
+        ticket.status, ticket.outcome, ticket.resolved_at = TicketStatus.resolved, WITHDRAWN_OUTCOME, utcnow()
+        audit.record(session, "withdrawn", ticket_id=ticket.id)
+        return Withdrawal.withdrawn
 
 
 def list_tickets(session: Session, query: QueueFilter) -> List[HandoffTicket]:

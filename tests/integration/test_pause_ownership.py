@@ -100,3 +100,33 @@ def test_a_double_clicked_resolve_is_harmless(stack, sam):
     assert stack.tracker(user)["paused"] is False
     resumed = [e for e in stack.tracker(user)["events"] if e["event"] == "bot" and "back with" in (e.get("text") or "")]
     assert len(resumed) == 1
+
+
+def test_taking_back_a_request_closes_it_as_withdrawn_and_the_bot_answers_again(stack, sam):
+    user = f"withdraw-{uuid.uuid4().hex[:12]}"
+    stack.say(user, "/request_human")
+    replies = texts(stack.say(user, "oh never mind, I'm fine now, no need for anyone to message me"))
+    assert any("cancelled your request" in t for t in replies)
+    ticket = ticket_of(sam, user)
+    assert (ticket["status"], ticket["outcome"]) == ("resolved", "withdrawn")
+    assert stack.tracker(user)["paused"] is False
+    assert any("Source:" in t for t in texts(stack.say(user, "/faq/ptsd_symptoms")))
+
+
+def test_a_claimed_or_crisis_request_is_not_withdrawn(stack, sam):
+    claimed = f"withdraw-claimed-{uuid.uuid4().hex[:8]}"
+    stack.say(claimed, "/request_human")
+    sam.post(f"/staff/api/handoffs/{ticket_of(sam, claimed)['id']}/claim")
+    assert any("already has your conversation" in t for t in texts(stack.say(claimed, "/withdraw_request")))
+    assert stack.tracker(claimed)["paused"] is True and ticket_of(sam, claimed)["status"] == "claimed"
+
+    crisis = f"withdraw-crisis-{uuid.uuid4().hex[:8]}"
+    stack.say(crisis, "i am going to kill myself tonight")
+    assert any("still check in" in t for t in texts(stack.say(crisis, "/withdraw_request")))
+    assert stack.tracker(crisis)["paused"] is True
+    assert (ticket_of(sam, crisis)["status"], ticket_of(sam, crisis)["priority"]) == ("open", "urgent")
+
+
+def test_taking_back_with_nothing_open_says_so(stack):
+    user = f"withdraw-none-{uuid.uuid4().hex[:8]}"
+    assert any("no request to talk to a person open" in t for t in texts(stack.say(user, "/withdraw_request")))
