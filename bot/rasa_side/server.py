@@ -11,7 +11,8 @@ through while a handoff is waiting:
   the bot answers again (unless staff already hold it or it was a crisis);
 - a "no" right after the crisis protocol: one "no" must not leave someone in a crisis
   with silence, so it gets the reminder of the lines and what staff will do.
-Every other message stays unanswered for staff, as the pause intends.
+Every other message is kept for staff, as the pause intends; the first of them after the
+pause began gets one short acknowledgement that staff will read it (never one per message).
 
 The pause is set when the handoff store records a ticket (actions/handoff.py) and lifted
 only when staff resolve it (action_handoff_resume), so Rasa's pause follows the store.
@@ -25,6 +26,7 @@ from __future__ import annotations
 from typing import Any, List, Optional
 
 from rasa.core.actions import action as rasa_actions
+from rasa.core.policies.policy import PolicyPrediction
 from rasa.core.processor import MessageProcessor
 from rasa.shared.core.constants import ACTION_LISTEN_NAME
 from rasa.shared.core.events import ActionExecuted, ConversationPaused, Event, Restarted, UserUttered
@@ -32,6 +34,8 @@ from rasa.shared.core.trackers import DialogueStateTracker
 
 INTENTS_ANSWERED_WHILE_PAUSED = frozenset({"crisis", "crisis_check", "request_human", "withdraw_request"})
 _rasa_should_handle_message = MessageProcessor._should_handle_message
+_rasa_run_prediction_loop = MessageProcessor._run_prediction_loop
+WAITING_ACKNOWLEDGEMENT = "utter_handoff_message_seen"
 
 
 CRISIS_PROTOCOL_LAST_ACTION = "action_crisis_handoff"
@@ -62,6 +66,32 @@ def _action_before_latest_message(tracker: DialogueStateTracker) -> Optional[str
     return None
 
 
+def _first_message_while_waiting(tracker: DialogueStateTracker) -> bool:
+    """A person's message has just arrived, and nothing has acknowledged one since the pause began."""
+    events = list(tracker.events)
+    latest_user = next((i for i in range(len(events) - 1, -1, -1) if isinstance(events[i], UserUttered)), None)
+    if latest_user is None or any(isinstance(e, ActionExecuted) for e in events[latest_user + 1:]):
+        return False  # not a fresh message (an action run through the HTTP API, say)
+    for event in reversed(events[:latest_user]):
+        if isinstance(event, ConversationPaused):
+            return True
+        if isinstance(event, ActionExecuted) and event.action_name == WAITING_ACKNOWLEDGEMENT:
+            return False
+    return False
+
+
+async def run_prediction_loop(self: MessageProcessor, output_channel: Any, tracker: DialogueStateTracker) -> None:
+    if tracker.is_paused() and not should_handle_message(tracker) and _first_message_while_waiting(tracker):
+        acknowledgement = rasa_actions.action_for_name_or_text(WAITING_ACKNOWLEDGEMENT, self.domain,
+                                                               self.action_endpoint)
+        await self._run_action(acknowledgement, tracker, output_channel, self.nlg,
+                               PolicyPrediction.for_action_name(self.domain, WAITING_ACKNOWLEDGEMENT))
+        # Listening again, as after any reply: the crisis rules read the next message after a listen.
+        tracker.update(ActionExecuted(ACTION_LISTEN_NAME))
+        return
+    await _rasa_run_prediction_loop(self, output_channel, tracker)
+
+
 class SessionStartKeepingThePause(rasa_actions.ActionSessionStart):
     async def run(self, output_channel: Any, nlg: Any, tracker: DialogueStateTracker, domain: Any) -> List[Event]:
         events = await super().run(output_channel, nlg, tracker, domain)
@@ -81,6 +111,7 @@ class RestartKeepingThePause(rasa_actions.ActionRestart):
 
 def install() -> None:
     MessageProcessor._should_handle_message = staticmethod(should_handle_message)
+    MessageProcessor._run_prediction_loop = run_prediction_loop
     # default_actions() builds Rasa's own actions from these module names.
     rasa_actions.ActionSessionStart = SessionStartKeepingThePause
     rasa_actions.ActionRestart = RestartKeepingThePause

@@ -38,10 +38,13 @@ def test_request_claim_reply_pause_crisis_resolve_and_the_bot_answers_again(stac
     assert [t["data"]["custom"]["data"] for t in staff_turns] == [
         {"staff_reply": True, "staff_name": "Sam", "org_name": "Harbour Trauma Clinic", "text": "Hi, I'm here to help."}]
 
-    # The user writes while paused: the bot stays silent, staff see the message.
-    assert stack.say(user, "what is ptsd exactly") == []
+    # The user writes while paused: one quiet acknowledgement, then silence; staff see every message.
+    [seen] = texts(stack.say(user, "what is ptsd exactly"))
+    assert "will read this" in seen and "Harbour Trauma Clinic" in seen
+    assert stack.say(user, "are you still there?") == [], "one acknowledgement, not one per message"
     transcript = sam.get(f"/staff/api/handoffs/{ticket['id']}").json()["transcript"]
-    assert transcript[-1]["speaker"] == "user" and transcript[-1]["text"] == "what is ptsd exactly"
+    assert [t["text"] for t in transcript if t["speaker"] == "user"][-2:] == ["what is ptsd exactly",
+                                                                            "are you still there?"]
     assert any(t["speaker"] == "staff" and t["staff_name"] == "Sam" for t in transcript)
     assert any(t["speaker"] == "bot" and t["intent"] == "request_human" for t in transcript)
 
@@ -81,7 +84,8 @@ def test_saying_no_after_a_crisis_gets_the_lines_again_and_the_handoff_stays(sta
     assert "116 123" in reminder and "you don't have to answer" in reminder
     ticket = ticket_of(sam, user)
     assert ticket["priority"] == "urgent" and ticket["status"] == "open"
-    # Still with staff: an ordinary message after that is kept for them, unanswered.
+    # Still with staff: an ordinary message after that is kept for them, with no FAQ answer.
+    assert all("Source:" not in t for t in texts(stack.say(user, "/faq/ptsd_symptoms")))
     assert stack.say(user, "/faq/ptsd_symptoms") == []
     transcript = sam.get(f"/staff/api/handoffs/{ticket['id']}").json()["transcript"]
     assert transcript[-1]["speaker"] == "user"

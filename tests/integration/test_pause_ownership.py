@@ -34,7 +34,8 @@ def test_a_conversation_silent_past_the_session_expiry_stays_with_staff(stack, s
     assert stack.tracker(user)["paused"] is True
     _age_conversation(stack, user, 2 * HOURS)  # the session expires after 60 minutes
 
-    assert stack.say(user, "what is ptsd") == [], "no welcome and no bot answer while staff hold the conversation"
+    replies = texts(stack.say(user, "what is ptsd"))
+    assert replies and all("will read this" in t for t in replies), "no welcome and no answer, only the acknowledgement"
     tracker = stack.tracker(user)
     assert tracker["paused"] is True
     assert [e["event"] for e in tracker["events"]].count("session_started") >= 2, "a new session did start"
@@ -54,7 +55,8 @@ def test_restart_while_waiting_keeps_the_request_and_says_so(stack, sam):
     replies = texts(stack.say(user, "/restart"))
     assert any("still open" in t for t in replies)
     assert stack.tracker(user)["paused"] is True
-    assert stack.say(user, "what is ptsd") == []
+    replies = texts(stack.say(user, "what is ptsd"))
+    assert all("Source:" not in t and "automated information service" not in t for t in replies)
     assert ticket_of(sam, user)["status"] == "open"
 
 
