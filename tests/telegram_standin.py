@@ -31,6 +31,7 @@ class TelegramStandIn:
     calls: List[Call] = field(default_factory=list)
     _updates: List[Dict] = field(default_factory=list)
     _floods: Dict[tuple, List[int]] = field(default_factory=dict)  # (method, chat or None) -> [times, seconds]
+    _blocked_by: set = field(default_factory=set)  # chats whose user blocked the bot
     _next_update_id: int = 1
     _next_message_id: int = 1000
     url: str = ""
@@ -51,6 +52,10 @@ class TelegramStandIn:
     def flood_next(self, method: str, times: int = 1, chat_id: Optional[int] = None, retry_after: int = 1) -> None:
         """Answer the next `times` calls (for one chat, or any) with 429 and retry_after."""
         self._floods[(method, chat_id)] = [times, retry_after]
+
+    def block_bot(self, chat_id: int) -> None:
+        """The user of this chat blocks the bot: Telegram answers 403 to every message for it."""
+        self._blocked_by.add(int(chat_id))
 
     def sent(self, method: str = "sendMessage", chat_id: Optional[int] = None) -> List[Dict[str, Any]]:
         return [c.params for c in list(self.calls) if c.method == method
@@ -79,6 +84,9 @@ class TelegramStandIn:
                 flood[0] -= 1
                 return web.json_response({"ok": False, "error_code": 429, "parameters": {"retry_after": flood[1]},
                                           "description": f"Too Many Requests: retry after {flood[1]}"}, status=429)
+        if method == "sendMessage" and int(params.get("chat_id", 0)) in self._blocked_by:
+            return web.json_response({"ok": False, "error_code": 403,
+                                      "description": "Forbidden: bot was blocked by the user"}, status=403)
         handler = getattr(self, f"_api_{method}", None)
         if handler is None:
             return web.json_response({"ok": False, "error_code": 404, "description": "Not Found"}, status=404)

@@ -29,7 +29,7 @@ class WebVisitor:
         def uttered(data):
             self.replies.put(data)
 
-        self.client.connect(rasa_url, transports=["polling"], wait_timeout=10)
+        self.client.connect(rasa_url, transports=["websocket"], wait_timeout=10)
         if ask_for_session:
             self.client.emit("session_request", {"session_id": claimed_session})
             assert self._confirmed.wait(10), "no session_confirm"

@@ -123,3 +123,19 @@ class AuditEntry(Base):
     detail = Column(String(255), nullable=True)
 
     staff = relationship(StaffUser, lazy="joined")
+
+
+class ReplyDelivery(Base):
+    """What became of one staff reply on the person's channel: delivered, or refused and why.
+
+    Written by the channel that sent it (inside the Rasa server), read by the console.
+    Holds ids and a reason, never the reply's words (those are in the transcript).
+    """
+
+    __tablename__ = "reply_deliveries"
+
+    reply_id = Column(String(64), primary_key=True)
+    conversation_id = Column(String(255), nullable=False, index=True)
+    delivered = Column(Boolean, nullable=False)
+    reason = Column(String(255), nullable=True)
+    at = Column(DateTime(timezone=True), nullable=False, default=utcnow)

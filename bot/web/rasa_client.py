@@ -9,6 +9,7 @@ them there, even while the conversation is paused (see ../shared/DESIGN.md).
 from __future__ import annotations
 
 import time
+import uuid
 from typing import Any, Dict
 from urllib.parse import quote
 
@@ -57,14 +58,17 @@ class RasaClient:
         return await self._call("GET", f"{self._conversation(conversation_id)}/tracker",
                                 {"include_events": "ALL"})
 
-    async def send_staff_message(self, conversation_id: str, text: str, staff_name: str, org_name: str) -> Dict:
+    async def send_staff_message(self, conversation_id: str, text: str, staff_name: str, org_name: str) -> str:
         """A staff reply, as a `custom` payload each channel renders as coming from a person.
 
         The payload sits under `data` because Rasa's socket.io channel spreads custom JSON
         into `emit()` arguments (../shared/DESIGN.md); the Telegram connector signs it with
-        the name. The metadata marks it as a staff turn in the transcript.
+        the name. The metadata marks it as a staff turn in the transcript. Returns the
+        reply's id, under which the channel records whether it reached the person.
         """
-        staff_reply = {"staff_reply": True, "staff_name": staff_name, "org_name": org_name, "text": text}
+        reply_id = uuid.uuid4().hex
+        staff_reply = {"staff_reply": True, "staff_name": staff_name, "org_name": org_name, "text": text,
+                       "reply_id": reply_id}
         event = {
             "event": "bot",
             "text": None,
@@ -72,9 +76,9 @@ class RasaClient:
             "timestamp": time.time(),
             "metadata": {"staff_reply": True, "staff_name": staff_name},
         }
-        return await self._call("POST", f"{self._conversation(conversation_id)}/tracker/events",
-                                {"execute_side_effects": "true", "output_channel": output_channel_of(conversation_id)},
-                                event)
+        await self._call("POST", f"{self._conversation(conversation_id)}/tracker/events",
+                         {"execute_side_effects": "true", "output_channel": output_channel_of(conversation_id)}, event)
+        return reply_id
 
     async def execute_action(self, conversation_id: str, action_name: str) -> Dict:
         """Runs an action outside a user turn (`execute` ignores the pause), then listens again.

@@ -12,6 +12,7 @@ from typing import Any, Dict, Optional
 from aiohttp import web
 from sqlalchemy import select
 
+from bot.store.deliveries import deliveries_of
 from bot.store import audit, tickets
 from bot.store.models import HandoffNote, HandoffTicket, Priority, Role, StaffUser, TicketStatus
 from bot.web.rasa_client import RasaUnavailable
@@ -199,8 +200,14 @@ async def show_handoff(request: web.Request) -> web.Response:
         body = {"ticket": ticket_json(ticket), "notes": [note_json(n) for n in ticket.notes]}
     try:
         tracker = await request.app[RASA].tracker(ticket.conversation_id)
-        body.update(transcript=transcript_from_tracker(tracker), paused=bool(tracker.get("paused")),
-                    transcript_error=None)
+        transcript = transcript_from_tracker(tracker)
+        with request.app[HANDOFF_SESSIONS]() as db:
+            delivered = deliveries_of(db, [turn.get("reply_id") for turn in transcript])
+        for turn in transcript:
+            if turn["speaker"] == "staff":
+                found = delivered.get(turn.get("reply_id"))
+                turn["delivery"] = found.as_json() if found else None
+        body.update(transcript=transcript, paused=bool(tracker.get("paused")), transcript_error=None)
     except RasaUnavailable as error:
         body.update(transcript=[], paused=None, transcript_error=str(error))
     return web.json_response(body)
@@ -221,13 +228,17 @@ async def reply_to_user(request: web.Request) -> web.Response:
     staff = request["staff"]
     with request.app[HANDOFF_SESSIONS].begin() as db:
         ticket = tickets.ticket_owned_by(db, _ticket_id(request), staff)
-        try:
-            await request.app[RASA].send_staff_message(
-                ticket.conversation_id, text, staff.display_name, request.app[SETTINGS].org_name)
-        except RasaUnavailable as error:
-            return _error(502, f"The reply was not sent: {error}")
-        audit.record(db, "reply", staff_id=staff.id, ticket_id=ticket.id)
-        return web.json_response({"sent": True}, status=201)
+        conversation_id, ticket_id = ticket.conversation_id, ticket.id
+    try:
+        reply_id = await request.app[RASA].send_staff_message(
+            conversation_id, text, staff.display_name, request.app[SETTINGS].org_name)
+    except RasaUnavailable as error:
+        return _error(502, f"The reply was not sent: {error}")
+    with request.app[HANDOFF_SESSIONS].begin() as db:
+        audit.record(db, "reply", staff_id=staff.id, ticket_id=ticket_id)
+        # The channel recorded what became of it while Rasa sent it (None: no live channel).
+        delivery = deliveries_of(db, [reply_id]).get(reply_id)
+    return web.json_response({"sent": True, "delivery": delivery.as_json() if delivery else None}, status=201)
 
 
 @routes.post("/staff/api/handoffs/{ticket_id}/notes")

@@ -9,10 +9,14 @@ def _at(timestamp: Optional[float]) -> Optional[str]:
     return datetime.fromtimestamp(timestamp, timezone.utc).isoformat() if timestamp else None
 
 
+def _staff_reply(event: Dict) -> Dict:
+    custom = (event.get("data") or {}).get("custom") or {}
+    return custom.get("data") or {}
+
+
 def staff_text(event: Dict) -> str:
     """What a member of staff wrote: the text of the custom payload bot/web/rasa_client.py sends."""
-    custom = (event.get("data") or {}).get("custom") or {}
-    return (custom.get("data") or {}).get("text") or event.get("text") or ""
+    return _staff_reply(event).get("text") or event.get("text") or ""
 
 
 def transcript_from_tracker(tracker: Dict) -> List[Dict]:
@@ -34,7 +38,7 @@ def transcript_from_tracker(tracker: Dict) -> List[Dict]:
             metadata = event.get("metadata") or {}
             if metadata.get("staff_reply"):
                 turns.append({"speaker": "staff", "at": _at(event.get("timestamp")), "text": staff_text(event),
-                              "staff_name": metadata.get("staff_name")})
+                              "staff_name": metadata.get("staff_name"), "reply_id": _staff_reply(event).get("reply_id")})
                 continue
             buttons = [b.get("title") for b in (event.get("data") or {}).get("buttons") or []]
             turns.append({"speaker": "bot", "at": _at(event.get("timestamp")), "text": event.get("text") or "",

@@ -81,6 +81,14 @@ def test_a_staff_reply_reaches_only_the_owner(stack, owner, sam):
         assert sam.post(f"/staff/api/handoffs/{ticket['id']}/messages", {"text": "Hello, this is Sam."}).status_code == 201
         assert "Hello, this is Sam." in str(owner.received(1))
         assert stranger.received(1, timeout=3) == [], "a staff reply must never reach anyone else"
+        [shown] = [t for t in sam.get(f"/staff/api/handoffs/{ticket['id']}").json()["transcript"]
+                   if t["speaker"] == "staff"]
+        assert shown["delivery"]["status"] == "delivered"
+        # The visitor closes the chat: the next reply is recorded, and shown, as not delivered.
+        owner.close()
+        time.sleep(1)
+        sent = sam.post(f"/staff/api/handoffs/{ticket['id']}/messages", {"text": "Are you still there?"})
+        assert sent.status_code == 201 and sent.json()["delivery"]["status"] == "refused"
     finally:
         stranger.close()
 

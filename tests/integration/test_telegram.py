@@ -168,8 +168,28 @@ def test_staff_reply_reaches_the_telegram_user_signed_with_the_staff_name(telegr
     assert staff.post(f"/staff/api/handoffs/{ticket['id']}/messages", {"text": "Hi <Alex>, I'm here"}).status_code == 201
     reply = replies_to(standin, 1007, count=3)[-1]
     assert reply["text"] == "<b>Robin (Harbour Trauma Clinic), a member of staff:</b>\nHi &lt;Alex&gt;, I'm here"
+    [shown] = [t for t in staff.get(f"/staff/api/handoffs/{ticket['id']}").json()["transcript"] if t["speaker"] == "staff"]
+    assert shown["delivery"] == {"status": "delivered", "reason": None}
     assert staff.post(f"/staff/api/handoffs/{ticket['id']}/resolve", {"outcome": "answered"}).status_code == 200
     assert "back with the automated assistant" in replies_to(standin, 1007, count=4)[-1]["text"]
+
+
+def test_a_reply_telegram_refuses_is_shown_to_staff_as_not_delivered(telegram):
+    standin, stack = telegram
+    add_staff_account(stack, "tg-blocked@clinic.test", PASSWORD, "Kim")
+    staff = StaffClient(stack.web_url)
+    staff.login("tg-blocked@clinic.test", PASSWORD)
+    standin.push(private_text(1012, "/human"))
+    replies_to(standin, 1012, count=2)
+    ticket = standin.wait_for(lambda: [t for t in staff.get("/staff/api/handoffs", status="open").json()["items"]
+                                       if t["conversation_id"] == "telegram:1012"])[0]
+    staff.post(f"/staff/api/handoffs/{ticket['id']}/claim")
+    standin.block_bot(1012)
+    sent = staff.post(f"/staff/api/handoffs/{ticket['id']}/messages", {"text": "Hello, this is Kim"})
+    assert sent.status_code == 201
+    assert sent.json()["delivery"]["status"] == "refused" and "blocked" in sent.json()["delivery"]["reason"]
+    [shown] = [t for t in staff.get(f"/staff/api/handoffs/{ticket['id']}").json()["transcript"] if t["speaker"] == "staff"]
+    assert shown["text"] == "Hello, this is Kim" and shown["delivery"]["status"] == "refused"
 
 
 def test_staff_group_is_alerted_to_new_and_urgent_handoffs_without_the_users_words(telegram):

@@ -15,8 +15,10 @@ from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.constants import ChatAction, ParseMode
 
 from bot.conversation_ids import telegram_chat_of
+from bot.rasa_side.channels.staff_replies import report_delivery, staff_reply_in
 from bot.rasa_side.channels.telegram_format import split_for_telegram, to_telegram_html
-from bot.telegram_api import with_retries
+from bot.store.deliveries import Delivery
+from bot.telegram_api import attempt, with_retries
 
 logger = logging.getLogger(__name__)
 # Telegram allows 64 bytes of callback data; payloads longer than that cannot be buttons.
@@ -69,14 +71,16 @@ class TelegramOutput(OutputChannel):
         await self.send(recipient_id, str(attachment))
 
     async def send_custom_json(self, recipient_id: Text, json_message: Dict[Text, Any], **kwargs: Any) -> None:
-        """A staff reply (bot/web/rasa_client.py) is signed with the person's name; other custom JSON is not shown."""
-        reply = json_message.get("data") or {}
-        if not reply.get("staff_reply"):
+        """A staff reply (bot/web/rasa_client.py) is signed with the person's name, and what
+        Telegram made of it is recorded for the console; other custom JSON is not shown."""
+        reply = staff_reply_in(json_message)
+        if reply is None:
             return
         signature = self.texts["staff_signature"].format(staff_name=reply.get("staff_name", ""),
                                                          org_name=reply.get("org_name", ""))
         # The signature is ours; the staff text is shown exactly as written, escaped.
-        await with_retries(lambda: self.bot.send_message(
+        outcome = await attempt(lambda: self.bot.send_message(
             chat_id=telegram_chat_of(recipient_id), parse_mode=ParseMode.HTML, disable_web_page_preview=True,
             text=f"<b>{html.escape(signature, quote=False)}</b>\n{html.escape(reply.get('text', ''), quote=False)}"),
             "sendMessage")
+        await report_delivery(reply, recipient_id, Delivery(outcome.refused is None, outcome.refused))

@@ -8,7 +8,8 @@ The protocol is Rasa's own (`session_request` → `session_confirm`, `user_utter
 - each socket is bound to the conversation it was confirmed for, and its messages go
   there whatever `session_id` they claim;
 - bot messages go to the socket.io room of the conversation id, which only sockets
-  holding its token join.
+  holding its token join; a staff reply is recorded as delivered when a socket of the
+  conversation is connected to take it, and as refused when none is.
 """
 from __future__ import annotations
 
@@ -24,10 +25,34 @@ from sanic.response import HTTPResponse
 from socketio import AsyncServer
 
 from bot.conversation_ids import WebSessions
+from bot.rasa_side.channels.staff_replies import report_delivery, staff_reply_in
 from bot.settings import settings
+from bot.store.deliveries import Delivery
 
 logger = logging.getLogger(__name__)
 CONVERSATION_KEY = "conversation_id"
+
+
+class WebSocketOutput(SocketIOOutput):
+    def __init__(self, sio: AsyncServer, bot_message_evt: Text, namespace: Optional[Text]) -> None:
+        super().__init__(sio, bot_message_evt)
+        self.namespace = namespace
+
+    def _connected(self, conversation_id: Text) -> bool:
+        try:
+            return any(True for _ in self.sio.manager.get_participants(self.namespace or "/", conversation_id))
+        except KeyError:  # nobody has connected to this namespace yet
+            return False
+
+    async def send_custom_json(self, recipient_id: Text, json_message: Dict[Text, Any], **kwargs: Any) -> None:
+        reply = staff_reply_in(json_message)
+        if reply is None:
+            await super().send_custom_json(recipient_id, json_message, **kwargs)
+            return
+        connected = self._connected(recipient_id)
+        await super().send_custom_json(recipient_id, json_message, **kwargs)
+        await report_delivery(reply, recipient_id, Delivery(
+            connected, None if connected else "The visitor's chat window is not open, so the reply did not reach them"))
 
 
 class WebSocketInput(SocketIOInput):
@@ -39,6 +64,10 @@ class WebSocketInput(SocketIOInput):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.sessions = WebSessions(settings().web_session_secret)
+
+    def get_output_channel(self) -> Optional[WebSocketOutput]:
+        """Where staff replies and resumes go (`output_channel=socketio`)."""
+        return WebSocketOutput(self.sio, self.bot_message_evt, self.namespace) if self.sio else None
 
     async def _confirm(self, sio: AsyncServer, sid: Text, claimed: object) -> str:
         """Binds the socket to the conversation its token opens, or to a new one."""
@@ -91,7 +120,7 @@ class WebSocketInput(SocketIOInput):
             text = data.get("message", "")
             message = UserMessage(
                 text if isinstance(text, str) else "",
-                SocketIOOutput(sio, self.bot_message_evt),
+                WebSocketOutput(sio, self.bot_message_evt, self.namespace),
                 conversation_id,
                 input_channel=self.name(),
                 metadata=metadata if isinstance(metadata, dict) else {},

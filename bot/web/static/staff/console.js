@@ -147,6 +147,12 @@ const pages = {
           const confidence = typeof turn.confidence === "number" ? turn.confidence.toFixed(2) : "?";
           meta.appendChild(el("span", ` · after intent ${turn.intent} (${confidence})`, "why"));
         }
+        if (turn.speaker === "staff" && turn.delivery) {
+          // What the person's channel made of the reply: never shown as sent when it was refused.
+          meta.appendChild(turn.delivery.status === "delivered"
+            ? el("span", " · delivered", "delivered")
+            : el("span", ` · NOT delivered: ${turn.delivery.reason || "refused"}`, "refused"));
+        }
         item.append(meta, el("div", turn.text, "text"));
         if (turn.buttons && turn.buttons.length) item.appendChild(el("div", `Buttons: ${turn.buttons.join(" | ")}`, "meta"));
         return item;
@@ -168,7 +174,13 @@ const pages = {
     document.getElementById("reply-form").addEventListener("submit", (event) => {
       event.preventDefault();
       const box = document.getElementById("reply");
-      act(async () => { await api.call("POST", `/staff/api/handoffs/${id}/messages`, { text: box.value }); box.value = ""; });
+      act(async () => {
+        const sent = await api.call("POST", `/staff/api/handoffs/${id}/messages`, { text: box.value });
+        box.value = "";
+        if (sent.delivery && sent.delivery.status !== "delivered") {
+          throw new Error(`Your reply is in the transcript but did NOT reach the person: ${sent.delivery.reason}`);
+        }
+      });
     });
     document.getElementById("note-form").addEventListener("submit", (event) => {
       event.preventDefault();
