@@ -9,11 +9,15 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import secrets
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import List, Optional
+from typing import Dict, List, Optional
+
+import yaml
+from sqlalchemy.engine import URL, make_url
 
 from bot.staff_hours import staff_at_work
 
@@ -83,6 +87,57 @@ def default_database_url() -> str:
     return f"sqlite:///{PROJECT_ROOT / 'var' / 'handoff.db'}"
 
 
+def _with_environment(text: str) -> str:
+    """`${VAR}` replaced from the environment, as Rasa reads its endpoints file."""
+    return re.sub(r"\$\{([^}]+)\}", lambda match: os.environ.get(match.group(1), ""), text)
+
+
+def tracker_url_from_endpoints(endpoints_file: Path) -> Optional[str]:
+    """The SQLAlchemy URL of the SQL tracker store an endpoints file gives Rasa (None if not SQL)."""
+    if not endpoints_file.is_file():
+        return None
+    config = yaml.safe_load(_with_environment(endpoints_file.read_text(encoding="utf-8"))) or {}
+    store = config.get("tracker_store") or {}
+    if str(store.get("type", "")).upper() != "SQL":
+        return None
+    dialect = store.get("dialect") or "sqlite"
+    if dialect == "sqlite":
+        if not store.get("db"):  # endpoints.yml names ${TRACKER_SQLITE_PATH}; scripts/env.sh defaults it
+            return default_tracker_database_url()
+        path = Path(str(store["db"]))
+        return f"sqlite:///{path if path.is_absolute() else PROJECT_ROOT / path}"
+    port = store.get("port")
+    return URL.create(dialect, username=store.get("username") or None, password=store.get("password") or None,
+                      host=store.get("url") or store.get("host") or None, port=int(port) if port else None,
+                      database=store.get("db") or None).render_as_string(hide_password=False)
+
+
+def _same_database(first: str, second: str) -> bool:
+    a, b = make_url(first), make_url(second)
+    if a.get_backend_name() != b.get_backend_name():
+        return False
+    if a.get_backend_name() == "sqlite":
+        return Path(a.database or "").resolve() == Path(b.database or "").resolve()
+    return (a.host or "localhost", a.port or 5432, a.database) == (b.host or "localhost", b.port or 5432, b.database)
+
+
+def tracker_database_url(env: Dict[str, str]) -> str:
+    """Where erasure and purge find Rasa's tracker store: the database the endpoints file
+    gives Rasa. TRACKER_DATABASE_URL may name it too (with other credentials, say), but
+    one that names another database stops start-up: erasure would delete nothing there
+    and still tell the person their conversation was deleted."""
+    endpoints_file = Path(env.get("RASA_ENDPOINTS") or "endpoints.yml")
+    from_endpoints = tracker_url_from_endpoints(
+        endpoints_file if endpoints_file.is_absolute() else PROJECT_ROOT / endpoints_file)
+    explicit = env.get("TRACKER_DATABASE_URL")
+    if explicit and from_endpoints and not _same_database(explicit, from_endpoints):
+        raise ValueError(
+            f"TRACKER_DATABASE_URL names another database than the tracker store in {endpoints_file} "
+            f"({make_url(from_endpoints).render_as_string(hide_password=True)}); set it to that "
+            "database, or leave it unset to use the endpoints file's")
+    return explicit or from_endpoints or default_tracker_database_url()
+
+
 def default_tracker_database_url() -> str:
     """The SQLite tracker store of endpoints.yml (TRACKER_SQLITE_PATH, relative to the project)."""
     path = Path(os.environ.get("TRACKER_SQLITE_PATH", "var/rasa_tracker.db"))
@@ -141,7 +196,7 @@ def load_settings() -> Settings:
         rasa_url=rasa_url,
         rasa_api_token=rasa_api_token(),
         rasa_public_url=env.get("RASA_PUBLIC_URL") or rasa_url,
-        tracker_database_url=env.get("TRACKER_DATABASE_URL") or default_tracker_database_url(),
+        tracker_database_url=tracker_database_url(env),
         retention_days=int(env.get("RETENTION_DAYS", "90")),
         cookie_secure=env.get("STAFF_COOKIE_SECURE", "true").lower() != "false",
         public_url=env.get("PUBLIC_URL") or f"http://localhost:{web_port}",

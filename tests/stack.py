@@ -7,7 +7,7 @@ import subprocess
 import sys
 import time
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Dict, Iterator, List
 
@@ -37,6 +37,8 @@ class Stack:
     rasa_pid: int | None = None
     # Seconds from starting the Rasa server until it answered /status with its model loaded.
     rasa_start_seconds: float | None = None
+    # The environment the servers run with, for tools a test starts against the same stores.
+    env: Dict[str, str] = field(default_factory=dict)
 
     def rasa_resident_mb(self) -> float:
         """The Rasa server's resident memory (VmRSS), in MB."""
@@ -85,7 +87,7 @@ def _wait_until(check, what: str, process: subprocess.Popen, log: Path) -> None:
 @contextmanager
 def running_stack(
     model: Path, workdir: Path, extra_env: Dict[str, str] | None = None, with_action_server: bool = True,
-    with_web_app: bool = False,
+    with_web_app: bool = False, endpoints: str = "endpoints.yml",
 ) -> Iterator[Stack]:
     """The Rasa server, unless told otherwise the action server, and if asked the web app, on free ports."""
     rasa_port, action_port, web_port = free_port(), free_port(), free_port()
@@ -104,6 +106,7 @@ def running_stack(
             "WEB_SESSION_SECRET": "test-web-session-secret-not-secret",
             "WEB_PORT": str(web_port),
             "PYTHONPATH": str(ROOT),
+            "RASA_ENDPOINTS": endpoints,
         }
     )
     env.update(extra_env or {})
@@ -117,7 +120,7 @@ def running_stack(
     rasa_started = time.monotonic()
     rasa = subprocess.Popen(
         [*RASA_SERVER, "run", "--enable-api", "--auth-token", token, "--port", str(rasa_port),
-         "--endpoints", "endpoints.yml", "--credentials", "credentials.yml", "--model", str(model)],
+         "--endpoints", endpoints, "--credentials", "credentials.yml", "--model", str(model)],
         cwd=ROOT, env=env, stdout=rasa_log.open("w"), stderr=subprocess.STDOUT,
     )
     processes = [rasa, actions]
@@ -137,8 +140,9 @@ def running_stack(
         if with_web_app:
             web_url = f"http://127.0.0.1:{web_port}"
             _wait_until(lambda: requests.get(f"{web_url}/health", timeout=2).ok, "web app", processes[2], web_log)
-        yield Stack(rasa_url, token, handoff_url, f"sqlite:///{workdir / 'tracker.db'}", web_url, rasa.pid,
-                    rasa_start_seconds)
+        tracker_url = env.get("TRACKER_DATABASE_URL") or f"sqlite:///{workdir / 'tracker.db'}"
+        yield Stack(env["RASA_URL"], token, env["HANDOFF_DATABASE_URL"], tracker_url, web_url, rasa.pid,
+                    rasa_start_seconds, env)
     finally:
         for process in processes:
             process.terminate()

@@ -1,5 +1,4 @@
 """A user's erasure request and the retention purge delete the tracker, tickets and notes."""
-import os
 import subprocess
 import sys
 import time
@@ -68,9 +67,7 @@ def test_erasure_without_the_session_token_is_refused_and_deletes_nothing(stack,
 def test_erasure_requests_are_throttled_per_address(stack):
     # A web app of its own, so the shared one's throttle stays clear for the other tests.
     port = free_port()
-    env = dict(os.environ, HANDOFF_DATABASE_URL=stack.handoff_database_url,
-               TRACKER_DATABASE_URL=stack.tracker_database_url, WEB_PORT=str(port),
-               WEB_SESSION_SECRET="test-web-session-secret-not-secret", PYTHONPATH=str(ROOT))
+    env = dict(stack.env, WEB_PORT=str(port))
     web = subprocess.Popen([sys.executable, "-m", "bot", "web", "--host", "127.0.0.1"], cwd=ROOT, env=env,
                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
@@ -91,8 +88,7 @@ def test_erasure_requests_are_throttled_per_address(stack):
 def test_purge_deletes_conversations_past_the_retention_period(stack):
     user = f"purge-{uuid.uuid4().hex}"
     stack.say(user, "/request_human")
-    env = dict(os.environ, HANDOFF_DATABASE_URL=stack.handoff_database_url,
-               TRACKER_DATABASE_URL=stack.tracker_database_url)
+    env = stack.env
     kept = subprocess.run([sys.executable, "-m", "bot", "purge", "--older-than", "1"], env=env, cwd=ROOT,
                           capture_output=True, text=True, check=True)
     assert "Deleted 0 conversation" in kept.stdout and _ticket_ids(stack, user)
