@@ -35,8 +35,10 @@ def test_request_claim_reply_pause_crisis_resolve_and_the_bot_answers_again(stac
     assert sam.post(f"/staff/api/handoffs/{ticket['id']}/messages", {"text": "Hi, I'm here to help."}).status_code == 201
     staff_turns = [e for e in stack.tracker(user)["events"]
                    if e["event"] == "bot" and (e.get("metadata") or {}).get("staff_reply")]
-    assert [t["data"]["custom"]["data"] for t in staff_turns] == [
-        {"staff_reply": True, "staff_name": "Sam", "org_name": "Harbour Trauma Clinic", "text": "Hi, I'm here to help."}]
+    [reply] = [t["data"]["custom"]["data"] for t in staff_turns]
+    assert len(reply.pop("reply_id")) == 32, "each reply has an id its delivery is recorded under"
+    assert reply == {"staff_reply": True, "staff_name": "Sam", "org_name": "Harbour Trauma Clinic",
+                     "text": "Hi, I'm here to help."}
 
     # The user writes while paused: one quiet acknowledgement, then silence; staff see every message.
     [seen] = texts(stack.say(user, "what is ptsd exactly"))
