@@ -32,6 +32,7 @@ class TelegramStandIn:
     _updates: List[Dict] = field(default_factory=list)
     _floods: Dict[tuple, List[int]] = field(default_factory=dict)  # (method, chat or None) -> [times, seconds]
     _blocked_by: set = field(default_factory=set)  # chats whose user blocked the bot
+    _failures: Dict[str, List] = field(default_factory=dict)  # method -> [times, status, description]
     _next_update_id: int = 1
     _next_message_id: int = 1000
     url: str = ""
@@ -52,6 +53,11 @@ class TelegramStandIn:
     def flood_next(self, method: str, times: int = 1, chat_id: Optional[int] = None, retry_after: int = 1) -> None:
         """Answer the next `times` calls (for one chat, or any) with 429 and retry_after."""
         self._floods[(method, chat_id)] = [times, retry_after]
+
+    def fail_next(self, method: str, times: int, status: int, description: str) -> None:
+        """Answer the next `times` calls of `method` with this error, as Telegram does
+        (409 Conflict when another process polls the token, 401 for a revoked token)."""
+        self._failures[method] = [times, status, description]
 
     def block_bot(self, chat_id: int) -> None:
         """The user of this chat blocks the bot: Telegram answers 403 to every message for it."""
@@ -84,6 +90,11 @@ class TelegramStandIn:
                 flood[0] -= 1
                 return web.json_response({"ok": False, "error_code": 429, "parameters": {"retry_after": flood[1]},
                                           "description": f"Too Many Requests: retry after {flood[1]}"}, status=429)
+        failure = self._failures.get(method)
+        if failure and failure[0] > 0:
+            failure[0] -= 1
+            return web.json_response({"ok": False, "error_code": failure[1], "description": failure[2]},
+                                     status=failure[1])
         if method == "sendMessage" and int(params.get("chat_id", 0)) in self._blocked_by:
             return web.json_response({"ok": False, "error_code": 403,
                                       "description": "Forbidden: bot was blocked by the user"}, status=403)

@@ -5,6 +5,7 @@ Polling mode here; webhook mode in test_telegram_webhook.py.
 import time
 
 import pytest
+import requests
 
 from tests.integration.conftest import CLINIC_ENV, PASSWORD
 from tests.integration.staff_client import StaffClient, add_staff_account
@@ -21,7 +22,7 @@ def telegram(tmp_path_factory):
     standin = TelegramStandIn().start()
     env = {**CLINIC_ENV, "TELEGRAM_BOT_TOKEN": standin.token, "TELEGRAM_MODE": "polling",
            "TELEGRAM_API_BASE_URL": standin.base_url, "TELEGRAM_STAFF_CHAT_ID": str(STAFF_GROUP),
-           "PUBLIC_URL": "https://care.clinic.example"}
+           "PUBLIC_URL": "https://care.clinic.example", "TELEGRAM_POLL_PAUSE_SECONDS": "1"}
     with running_stack(MODEL, tmp_path_factory.mktemp("telegram"), env, with_web_app=True) as stack:
         standin.wait_for(lambda: standin.sent("getUpdates"))
         yield standin, stack
@@ -190,6 +191,24 @@ def test_a_reply_telegram_refuses_is_shown_to_staff_as_not_delivered(telegram):
     assert sent.json()["delivery"]["status"] == "refused" and "blocked" in sent.json()["delivery"]["reason"]
     [shown] = [t for t in staff.get(f"/staff/api/handoffs/{ticket['id']}").json()["transcript"] if t["speaker"] == "staff"]
     assert shown["text"] == "Hello, this is Kim" and shown["delivery"]["status"] == "refused"
+
+
+@pytest.mark.parametrize("status, description, problem", [
+    (409, "Conflict: terminated by other getUpdates request; make sure that only one bot instance is running",
+     "another process polls this bot token"),
+    (401, "Unauthorized", "does not accept TELEGRAM_BOT_TOKEN"),
+])
+def test_polling_outlives_telegram_refusing_it_and_says_why_meanwhile(telegram, status, description, problem):
+    standin, stack = telegram
+    chat_id = 1020 + status % 7
+    standin.fail_next("getUpdates", times=4, status=status, description=description)
+    health = f"{stack.rasa_url}/webhooks/telegram/"
+    shown = standin.wait_for(lambda: (lambda h: h if h["status"] == "failing" else None)(
+        requests.get(health, timeout=5).json()))
+    assert problem in shown["problem"]
+    standin.push(private_text(chat_id, "/faq/ptsd_causes"))
+    assert replies_to(standin, chat_id, count=2), "polling must carry on once Telegram answers again"
+    assert requests.get(health, timeout=5).json()["status"] == "ok"
 
 
 def test_staff_group_is_alerted_to_new_and_urgent_handoffs_without_the_users_words(telegram):

@@ -28,6 +28,7 @@ from rasa.core.channels.channel import InputChannel, UserMessage
 from sanic import Blueprint, response
 from sanic.request import Request
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram.error import Conflict, InvalidToken, TelegramError
 from telegram.request import HTTPXRequest
 
 from bot.conversation_ids import telegram_conversation
@@ -44,6 +45,9 @@ ALLOWED_UPDATES = ["message", "edited_message", "callback_query"]
 COMMANDS = {"/start": "/greet", "/help": "/capabilities", "/human": "/request_human", "/privacy": "/faq/privacy"}
 DELETE_YES, DELETE_NO = "tg:delete:yes", "tg:delete:no"
 POLL_TIMEOUT_SECONDS = 25
+# After a getUpdates failure that retrying at once cannot fix (another process polling the
+# same token, a revoked token): wait this long before asking again.
+POLL_PAUSE_SECONDS = int(os.environ.get("TELEGRAM_POLL_PAUSE_SECONDS", "15"))
 
 
 @dataclass(frozen=True)
@@ -64,6 +68,16 @@ class TelegramConfig:
             webhook_url=env.get("TELEGRAM_WEBHOOK_URL", ""),
             api_base_url=env.get("TELEGRAM_API_BASE_URL", "https://api.telegram.org/bot"),
         )
+
+
+def _polling_problem(error: Exception) -> str:
+    if isinstance(error, InvalidToken):
+        return "Telegram does not accept TELEGRAM_BOT_TOKEN (revoked or mistyped)"
+    if isinstance(error, Conflict):
+        return "another process polls this bot token, or a webhook is set for it (only one may receive updates)"
+    if isinstance(error, TelegramError):
+        return f"Telegram answered getUpdates with {type(error).__name__}: {error.message}"
+    return f"getUpdates failed with {type(error).__name__}"
 
 
 class TelegramInput(InputChannel):
@@ -90,6 +104,8 @@ class TelegramInput(InputChannel):
         # One lock per chat: a chat's messages are handled in order, chats in parallel.
         self._chat_locks: Dict[int, asyncio.Lock] = defaultdict(asyncio.Lock)
         self._polling: Optional[asyncio.Task] = None
+        # Why getUpdates last failed, while it fails (shown on the health URL).
+        self.polling_problem: Optional[str] = None
 
     def get_output_channel(self) -> Optional[TelegramOutput]:
         return TelegramOutput(self.bot, self.texts) if self.bot else None
@@ -101,7 +117,8 @@ class TelegramInput(InputChannel):
 
         @telegram_webhook.route("/", methods=["GET"])
         async def health(request: Request) -> response.HTTPResponse:
-            return response.json({"status": "ok" if self.bot else "off", "mode": self.config.mode})
+            status = "off" if not self.bot else ("ok" if not self.polling_problem else "failing")
+            return response.json({"status": status, "mode": self.config.mode, "problem": self.polling_problem})
 
         @telegram_webhook.route("/webhook", methods=["POST"])
         async def webhook(request: Request) -> response.HTTPResponse:
@@ -144,13 +161,27 @@ class TelegramInput(InputChannel):
             await self.bot.shutdown()
 
     async def _poll(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> None:
+        """getUpdates for as long as the server runs. Whatever Telegram answers, the loop goes
+        on, and a lasting problem is logged and shown on the channel's health URL, never a
+        silent end of the Telegram channel."""
         offset = None
         while True:
-            updates = await with_retries(lambda: self.bot.get_updates(
-                offset=offset, timeout=POLL_TIMEOUT_SECONDS, allowed_updates=ALLOWED_UPDATES), "getUpdates")
+            try:
+                updates = await with_retries(lambda: self.bot.get_updates(
+                    offset=offset, timeout=POLL_TIMEOUT_SECONDS, allowed_updates=ALLOWED_UPDATES), "getUpdates")
+            except asyncio.CancelledError:
+                raise
+            except Exception as error:  # noqa: BLE001 - the loop must outlive any one failure
+                self.polling_problem = _polling_problem(error)
+                logger.error("Telegram polling: %s; trying again in %d s", self.polling_problem, POLL_PAUSE_SECONDS)
+                await asyncio.sleep(POLL_PAUSE_SECONDS)
+                continue
             if updates is None:
                 await asyncio.sleep(1)
                 continue
+            if self.polling_problem:
+                logger.info("Telegram polling works again")
+                self.polling_problem = None
             for update in updates:
                 offset = update.update_id + 1
                 # Each update in its own task: a slow or failing chat never holds up the others.
