@@ -7,9 +7,7 @@ the person even when this server is down; then this action.
 from typing import Text
 
 from actions.handoff import ActionHandoff
-from bot.settings import Settings
 from bot.store.models import Priority
-from bot.store.tickets import HandoffResult
 
 
 class ActionCrisisHandoff(ActionHandoff):
@@ -20,7 +18,3 @@ class ActionCrisisHandoff(ActionHandoff):
 
     def name(self) -> Text:
         return "action_crisis_handoff"
-
-    def response_for(self, result: HandoffResult, config: Settings) -> Text:
-        # Already waiting for staff: the crisis lines were just given; say the request is now urgent.
-        return "utter_crisis_handoff_raised" if result.already_queued else "utter_crisis_handoff_opened"

@@ -8,10 +8,10 @@ from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.exc import SQLAlchemyError
 
 from actions.staff_alerts import alert_staff
-from bot.settings import Settings, settings
-from bot.staff_hours import staff_at_work
+from bot.handoff_replies import handoff_response
+from bot.settings import settings
 from bot.store.models import Priority
-from bot.store.tickets import HandoffResult, Withdrawal, is_with_staff, request_handoff, withdraw_request
+from bot.store.tickets import Withdrawal, is_with_staff, request_handoff, withdraw_request
 
 logger = logging.getLogger(__name__)
 
@@ -24,14 +24,6 @@ class ActionHandoff(Action):
 
     def name(self) -> Text:
         return "action_handoff"
-
-    def response_for(self, result: HandoffResult, config: Settings) -> Text:
-        if result.claimed:
-            return "utter_handoff_staff_already_here"
-        if result.already_queued:
-            return "utter_handoff_already_queued"
-        at_work = staff_at_work(config.staff_schedule, config.staff_timezone)
-        return "utter_handoff_opened" if at_work else "utter_handoff_opened_out_of_hours"
 
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
@@ -51,7 +43,7 @@ class ActionHandoff(Action):
             alert_staff(result.ticket_id, result.priority.value, self.reason, result.raised_to_urgent,
                         config.public_url)
         # The Rasa server fills the response with the deployment's values (bot/rasa_side/nlg.py).
-        dispatcher.utter_message(response=self.response_for(result, config))
+        dispatcher.utter_message(response=handoff_response(result, self.priority, config))
         return [ConversationPaused()]
 
 

@@ -32,6 +32,8 @@ from rasa.shared.core.constants import ACTION_LISTEN_NAME
 from rasa.shared.core.events import ActionExecuted, ConversationPaused, Event, Restarted, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
+from bot.rasa_side import handoff_fallback
+
 INTENTS_ANSWERED_WHILE_PAUSED = frozenset({"crisis", "crisis_check", "request_human", "withdraw_request"})
 _rasa_should_handle_message = MessageProcessor._should_handle_message
 _rasa_run_prediction_loop = MessageProcessor._run_prediction_loop
@@ -112,6 +114,7 @@ class RestartKeepingThePause(rasa_actions.ActionRestart):
 def install() -> None:
     MessageProcessor._should_handle_message = staticmethod(should_handle_message)
     MessageProcessor._run_prediction_loop = run_prediction_loop
+    handoff_fallback.install()
     # default_actions() builds Rasa's own actions from these module names.
     rasa_actions.ActionSessionStart = SessionStartKeepingThePause
     rasa_actions.ActionRestart = RestartKeepingThePause

@@ -11,14 +11,21 @@ from sqlalchemy.orm import sessionmaker
 
 from bot.store.models import Base
 
+SQLITE_BUSY_SECONDS = 30
+
 
 @lru_cache(maxsize=None)
 def plain_engine_for(database_url: str) -> Engine:
     """An engine with no tables created: for databases another program owns (Rasa's tracker store)."""
     url = make_url(database_url)
-    if url.get_backend_name() == "sqlite" and url.database:
-        Path(url.database).parent.mkdir(parents=True, exist_ok=True)
-    return create_engine(database_url, future=True, pool_pre_ping=True)
+    options = {}
+    if url.get_backend_name() == "sqlite":
+        if url.database:
+            Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+        # Another writer (a purge, the other process) may hold the file for a while; wait
+        # it out rather than lose a request for a person (sqlite3's default is 5 s).
+        options["connect_args"] = {"timeout": SQLITE_BUSY_SECONDS}
+    return create_engine(database_url, future=True, pool_pre_ping=True, **options)
 
 
 @lru_cache(maxsize=None)
