@@ -29,6 +29,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.utils.endpoints import EndpointConfig
 
 from bot.rasa_side.nlu.crisis_classifier import SIGNALS
+from bot.rasa_side.nlu.language_guard import UNREADABLE
 from bot.settings import PROJECT_ROOT, Settings, format_crisis_lines, settings
 
 LANGUAGES_FILE = PROJECT_ROOT / "data" / "safety" / "crisis_languages.yml"
@@ -65,8 +66,9 @@ class DeploymentResponses(TemplatedNaturalLanguageGenerator):
     async def generate(self, utter_action: Text, tracker: DialogueStateTracker, output_channel: Text,
                        **kwargs: Any) -> Optional[Dict[Text, Any]]:
         heard = latest_crisis_signals(tracker)
+        latest = tracker.latest_message.parse_data if tracker.latest_message else {}
         slots = {**tracker.current_slot_values(), "crisis_kind": heard.get("kind"),
-                 "crisis_language": heard.get("language")}
+                 "crisis_language": heard.get("language"), "unreadable": (latest or {}).get(UNREADABLE)}
         values = {**self.values, "language_line": language_line(heard.get("language")), **kwargs}
         return self.generate_from_slots(utter_action, slots, output_channel, **values)
 

@@ -69,3 +69,15 @@ def test_default_crisis_lines_cover_us_uk_australia_and_everywhere_else(monkeypa
     for contact in ("988", "116 123", "13 11 14", "findahelpline.com"):
         assert contact in lines
     process_settings.cache_clear()
+
+
+@pytest.mark.parametrize("unreadable, says_english_only", [("not_english", True), ("no_words", False), (None, False)])
+def test_only_a_message_in_another_language_hears_that_the_bot_reads_english_only(generator, unreadable,
+                                                                                  says_english_only):
+    nlg, domain = generator
+    parse = {"unreadable": unreadable} if unreadable else {}
+    tracker = DialogueStateTracker.from_events(
+        "someone", [UserUttered("…", {"name": "nlu_fallback"}, parse_data=parse)], slots=domain.slots)
+    reply = asyncio.run(nlg.generate("utter_clarify", tracker, "rest"))
+    assert ("only read English" in reply["text"]) is says_english_only
+    assert [b["title"] for b in reply["buttons"]][0] == "What is PTSD?"
