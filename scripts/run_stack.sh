@@ -57,7 +57,7 @@ supervise actions .venv/bin/rasa run actions --actions actions --port "$ACTION_P
 pids+=($!)
 # bot.rasa_side.server is `rasa` with the crisis safety net kept alive during a handoff.
 supervise rasa .venv/bin/python -m bot.rasa_side.server run --enable-api --auth-token "$RASA_API_TOKEN" --cors "*" \
-  --port "$RASA_PORT" --endpoints "$RASA_ENDPOINTS" --credentials credentials.yml \
+  --port "$RASA_PORT" --endpoints "$RASA_ENDPOINTS" --credentials "$RASA_CREDENTIALS" \
   --model models/current.tar.gz &
 pids+=($!)
 supervise web .venv/bin/python -m bot web &

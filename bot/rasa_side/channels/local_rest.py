@@ -3,8 +3,7 @@
 It keeps the sender id it is given, as Rasa's does, but refuses one that names another
 channel (`telegram:…`, `web:…`), so nobody can speak as a Telegram user or a web visitor
 through it, and it records every message as coming from "rest", whatever the caller
-claims. A deployment that does not need it removes it from credentials.yml (README,
-"Going live").
+claims. A live deployment runs without it (credentials.production.yml).
 """
 from __future__ import annotations
 
