@@ -10,7 +10,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from bot.store.staff_accounts import csrf_matches, session_for_token
-from bot.web.keys import HANDOFF_SESSIONS
+from bot.web.db_work import reading
 
 SESSION_COOKIE = "staff_session"
 CSRF_HEADER = "X-CSRF-Token"
@@ -41,12 +41,14 @@ def _refuse(request: web.Request, status: int, message: str) -> web.StreamRespon
 async def staff_session_middleware(request: web.Request, handler):
     if _is_public(request.path):
         return await handler(request)
-    with request.app[HANDOFF_SESSIONS]() as db:
-        staff_session = session_for_token(db, request.cookies.get(SESSION_COOKIE))
-        if staff_session is None:
-            return _refuse(request, 401, "Please log in")
-        request["staff_session"] = staff_session
-        request["staff"] = staff_session.staff
+    token = request.cookies.get(SESSION_COOKIE)
+    # The session and its staff member are loaded in the worker's session (session_for_token
+    # reads `staff`), so the handlers can use them afterwards.
+    staff_session = await reading(request, lambda db: session_for_token(db, token))
+    if staff_session is None:
+        return _refuse(request, 401, "Please log in")
+    request["staff_session"] = staff_session
+    request["staff"] = staff_session.staff
     if request.method in STATE_CHANGING:
         if request.content_type != "application/json":
             return _refuse(request, 415, "Send JSON")

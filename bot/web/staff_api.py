@@ -11,14 +11,16 @@ from typing import Any, Dict, Optional
 
 from aiohttp import web
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
-from bot.store.deliveries import deliveries_of
 from bot.store import audit, tickets
+from bot.store.deliveries import deliveries_of
 from bot.store.models import HandoffNote, HandoffTicket, Priority, Role, StaffUser, TicketStatus
-from bot.web.rasa_client import RasaUnavailable
 from bot.store.staff_accounts import AccountLocked, LoginRefused, add_user, as_utc, log_in, log_out
+from bot.web.db_work import in_transaction, reading
+from bot.web.keys import LOGIN_THROTTLE, RASA, SETTINGS
+from bot.web.rasa_client import RasaUnavailable
 from bot.web.transcript import transcript_from_tracker
-from bot.web.keys import HANDOFF_SESSIONS, LOGIN_THROTTLE, RASA, SETTINGS
 from bot.web.security import SESSION_COOKIE
 
 MAX_REPLY_CHARS = 4000
@@ -138,27 +140,36 @@ async def login(request: web.Request) -> web.Response:
     email, password = body.get("email"), body.get("password")
     if not isinstance(email, str) or not isinstance(password, str):
         return _error(400, "Email and password are needed")
-    with request.app[HANDOFF_SESSIONS].begin() as db:
+
+    def work(db: Session) -> Dict[str, Any]:
         try:
             result = log_in(db, email, password)
         except LoginRefused as refused:
-            throttle.record(address)
-            audit.record(db, "login_locked" if isinstance(refused, AccountLocked) else "login_failed")
-            status = 423 if isinstance(refused, AccountLocked) else 401
-            response = _error(status, str(refused))
-        else:
-            audit.record(db, "login", staff_id=result.staff.id)
-            response = web.json_response({"staff": staff_json(result.staff), "csrf_token": result.csrf_token})
-            response.set_cookie(SESSION_COOKIE, result.token, path="/staff", httponly=True, samesite="Strict",
-                                secure=request.app[SETTINGS].cookie_secure, max_age=12 * 3600)
+            locked = isinstance(refused, AccountLocked)
+            audit.record(db, "login_locked" if locked else "login_failed")
+            return {"refused": str(refused), "status": 423 if locked else 401}
+        audit.record(db, "login", staff_id=result.staff.id)
+        return {"staff": staff_json(result.staff), "csrf_token": result.csrf_token, "token": result.token}
+
+    outcome = await in_transaction(request, work)
+    if "refused" in outcome:
+        throttle.record(address)
+        return _error(outcome["status"], outcome["refused"])
+    response = web.json_response({"staff": outcome["staff"], "csrf_token": outcome["csrf_token"]})
+    response.set_cookie(SESSION_COOKIE, outcome["token"], path="/staff", httponly=True, samesite="Strict",
+                        secure=request.app[SETTINGS].cookie_secure, max_age=12 * 3600)
     return response
 
 
 @routes.post("/staff/api/logout")
 async def logout(request: web.Request) -> web.Response:
-    with request.app[HANDOFF_SESSIONS].begin() as db:
-        log_out(db, request.cookies[SESSION_COOKIE])
-        audit.record(db, "logout", staff_id=request["staff"].id)
+    token, staff_id = request.cookies[SESSION_COOKIE], request["staff"].id
+
+    def work(db: Session) -> None:
+        log_out(db, token)
+        audit.record(db, "logout", staff_id=staff_id)
+
+    await in_transaction(request, work)
     response = web.json_response({"ok": True})
     response.del_cookie(SESSION_COOKIE, path="/staff")
     return response
@@ -185,24 +196,25 @@ async def list_handoffs(request: web.Request) -> web.Response:
         limit=_int_param(request, "limit", 50, 200),
         offset=_int_param(request, "offset", 0, 10**9),
     )
-    with request.app[HANDOFF_SESSIONS]() as db:
-        found = tickets.list_tickets(db, query)
-        counts = tickets.count_by_status(db)
-        return web.json_response({"counts": counts, "items": [ticket_json(t) for t in found]})
+    body = await reading(request, lambda db: {"counts": tickets.count_by_status(db),
+                                              "items": [ticket_json(t) for t in tickets.list_tickets(db, query)]})
+    return web.json_response(body)
 
 
 @routes.get("/staff/api/handoffs/{ticket_id}")
 async def show_handoff(request: web.Request) -> web.Response:
-    ticket_id = _ticket_id(request)
-    with request.app[HANDOFF_SESSIONS].begin() as db:
+    ticket_id, staff_id = _ticket_id(request), request["staff"].id
+
+    def work(db: Session) -> Dict[str, Any]:
         ticket = tickets.get_ticket(db, ticket_id)
-        audit.record(db, "view", staff_id=request["staff"].id, ticket_id=ticket.id)
-        body = {"ticket": ticket_json(ticket), "notes": [note_json(n) for n in ticket.notes]}
+        audit.record(db, "view", staff_id=staff_id, ticket_id=ticket.id)
+        return {"ticket": ticket_json(ticket), "notes": [note_json(n) for n in ticket.notes]}
+
+    body = await in_transaction(request, work)
     try:
-        tracker = await request.app[RASA].tracker(ticket.conversation_id)
+        tracker = await request.app[RASA].tracker(body["ticket"]["conversation_id"])
         transcript = transcript_from_tracker(tracker)
-        with request.app[HANDOFF_SESSIONS]() as db:
-            delivered = deliveries_of(db, [turn.get("reply_id") for turn in transcript])
+        delivered = await reading(request, lambda db: deliveries_of(db, [turn.get("reply_id") for turn in transcript]))
         for turn in transcript:
             if turn["speaker"] == "staff":
                 found = delivered.get(turn.get("reply_id"))
@@ -215,41 +227,50 @@ async def show_handoff(request: web.Request) -> web.Response:
 
 @routes.post("/staff/api/handoffs/{ticket_id}/claim")
 async def claim_handoff(request: web.Request) -> web.Response:
-    with request.app[HANDOFF_SESSIONS].begin() as db:
-        ticket = tickets.claim(db, _ticket_id(request), request["staff"])
-        audit.record(db, "claim", staff_id=request["staff"].id, ticket_id=ticket.id)
+    ticket_id, staff = _ticket_id(request), request["staff"]
+
+    def work(db: Session) -> Dict[str, Any]:
+        ticket = tickets.claim(db, ticket_id, staff)
+        audit.record(db, "claim", staff_id=staff.id, ticket_id=ticket.id)
         db.flush()
-        return web.json_response({"ticket": ticket_json(ticket)})
+        return ticket_json(ticket)
+
+    return web.json_response({"ticket": await in_transaction(request, work)})
 
 
 @routes.post("/staff/api/handoffs/{ticket_id}/messages")
 async def reply_to_user(request: web.Request) -> web.Response:
     text = _text_field(await _json_body(request), "text", MAX_REPLY_CHARS)
-    staff = request["staff"]
-    with request.app[HANDOFF_SESSIONS].begin() as db:
-        ticket = tickets.ticket_owned_by(db, _ticket_id(request), staff)
-        conversation_id, ticket_id = ticket.conversation_id, ticket.id
+    staff, ticket_id = request["staff"], _ticket_id(request)
+    conversation_id = await reading(request, lambda db: tickets.ticket_owned_by(db, ticket_id, staff).conversation_id)
     try:
         reply_id = await request.app[RASA].send_staff_message(
             conversation_id, text, staff.display_name, request.app[SETTINGS].org_name)
     except RasaUnavailable as error:
         return _error(502, f"The reply was not sent: {error}")
-    with request.app[HANDOFF_SESSIONS].begin() as db:
+
+    def work(db: Session) -> Optional[Dict[str, Any]]:
         audit.record(db, "reply", staff_id=staff.id, ticket_id=ticket_id)
         # The channel recorded what became of it while Rasa sent it (None: no live channel).
         delivery = deliveries_of(db, [reply_id]).get(reply_id)
-    return web.json_response({"sent": True, "delivery": delivery.as_json() if delivery else None}, status=201)
+        return delivery.as_json() if delivery else None
+
+    return web.json_response({"sent": True, "delivery": await in_transaction(request, work)}, status=201)
 
 
 @routes.post("/staff/api/handoffs/{ticket_id}/notes")
 async def add_note(request: web.Request) -> web.Response:
     text = _text_field(await _json_body(request), "text", MAX_NOTE_CHARS)
-    with request.app[HANDOFF_SESSIONS].begin() as db:
-        note = tickets.add_note(db, _ticket_id(request), request["staff"], text)
-        audit.record(db, "note", staff_id=request["staff"].id, ticket_id=note.ticket_id)
+    ticket_id, staff = _ticket_id(request), request["staff"]
+
+    def work(db: Session) -> Dict[str, Any]:
+        note = tickets.add_note(db, ticket_id, staff, text)
+        audit.record(db, "note", staff_id=staff.id, ticket_id=note.ticket_id)
         db.flush()
         db.refresh(note)
-        return web.json_response({"note": note_json(note)}, status=201)
+        return note_json(note)
+
+    return web.json_response({"note": await in_transaction(request, work)}, status=201)
 
 
 @routes.post("/staff/api/handoffs/{ticket_id}/resolve")
@@ -259,41 +280,49 @@ async def resolve_handoff(request: web.Request) -> web.Response:
     (actions/handoff.py asks the store). A second click finds the ticket resolved (409)."""
     outcome = (await _json_body(request)).get("outcome", "answered")
     staff, ticket_id = request["staff"], _ticket_id(request)
-    with request.app[HANDOFF_SESSIONS].begin() as db:
+
+    def resolve(db: Session) -> str:
         ticket = tickets.resolve(db, ticket_id, staff, outcome)
         audit.record(db, "resolve", staff_id=staff.id, ticket_id=ticket.id, detail=outcome)
-        conversation_id = ticket.conversation_id
+        return ticket.conversation_id
+
+    def undo(db: Session) -> None:
+        tickets.undo_resolve(db, ticket_id)
+        audit.record(db, "resolve_undone", staff_id=staff.id, ticket_id=ticket_id)
+
+    conversation_id = await in_transaction(request, resolve)
     try:
         await request.app[RASA].execute_action(conversation_id, "action_handoff_resume")
     except RasaUnavailable as error:
         # The person would stay paused with nobody holding the conversation: undo.
-        with request.app[HANDOFF_SESSIONS].begin() as db:
-            tickets.undo_resolve(db, ticket_id)
-            audit.record(db, "resolve_undone", staff_id=staff.id, ticket_id=ticket_id)
+        await in_transaction(request, undo)
         return _error(502, f"Not resolved, the bot could not be resumed: {error}")
-    with request.app[HANDOFF_SESSIONS]() as db:
-        return web.json_response({"ticket": ticket_json(tickets.get_ticket(db, ticket_id))})
+    return web.json_response({"ticket": await reading(request, lambda db: ticket_json(tickets.get_ticket(db, ticket_id)))})
 
 
 # --- people and the audit log ------------------------------------------------------------
 
 @routes.get("/staff/api/staff")
 async def list_staff(request: web.Request) -> web.Response:
-    with request.app[HANDOFF_SESSIONS]() as db:
-        people = db.execute(select(StaffUser).order_by(StaffUser.display_name)).scalars()
-        return web.json_response({"items": [staff_json(p) for p in people]})
+    people = await reading(request, lambda db: [
+        staff_json(p) for p in db.execute(select(StaffUser).order_by(StaffUser.display_name)).scalars()])
+    return web.json_response({"items": people})
 
 
 @routes.post("/staff/api/staff")
 async def create_staff(request: web.Request) -> web.Response:
     _require_admin(request)
     body = await _json_body(request)
+    admin_id = request["staff"].id
+
+    def work(db: Session) -> Dict[str, Any]:
+        user = add_user(db, str(body.get("email", "")), str(body.get("display_name", "")),
+                        str(body.get("password", "")), Role(body.get("role", "staff")))
+        audit.record(db, "user_created", staff_id=admin_id, detail=f"staff #{user.id}")
+        return staff_json(user)
+
     try:
-        with request.app[HANDOFF_SESSIONS].begin() as db:
-            user = add_user(db, str(body.get("email", "")), str(body.get("display_name", "")),
-                            str(body.get("password", "")), Role(body.get("role", "staff")))
-            audit.record(db, "user_created", staff_id=request["staff"].id, detail=f"staff #{user.id}")
-            return web.json_response({"staff": staff_json(user)}, status=201)
+        return web.json_response({"staff": await in_transaction(request, work)}, status=201)
     except ValueError as error:
         return _error(400, str(error))
 
@@ -301,9 +330,8 @@ async def create_staff(request: web.Request) -> web.Response:
 @routes.get("/staff/api/audit")
 async def audit_log(request: web.Request) -> web.Response:
     _require_admin(request)
-    with request.app[HANDOFF_SESSIONS]() as db:
-        entries = audit.recent_entries(db, _int_param(request, "limit", 200, 1000),
-                                       _int_param(request, "offset", 0, 10**9))
-        return web.json_response({"items": [
-            {"id": e.id, "at": _iso(e.at), "action": e.action, "ticket_id": e.ticket_id,
-             "detail": e.detail, "staff": staff_json(e.staff)} for e in entries]})
+    limit, offset = _int_param(request, "limit", 200, 1000), _int_param(request, "offset", 0, 10**9)
+    items = await reading(request, lambda db: [
+        {"id": e.id, "at": _iso(e.at), "action": e.action, "ticket_id": e.ticket_id,
+         "detail": e.detail, "staff": staff_json(e.staff)} for e in audit.recent_entries(db, limit, offset)])
+    return web.json_response({"items": items})
