@@ -1,6 +1,7 @@
 """Handoff to a person: records a ticket, pauses the bot, and says honestly when a reply will come."""
+import asyncio
 import logging
-from typing import Any, Dict, List, Text
+from typing import Any, Callable, Dict, List, Text, TypeVar
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ConversationPaused, ConversationResumed, EventType
@@ -14,6 +15,13 @@ from bot.store.models import Priority
 from bot.store.tickets import Withdrawal, is_with_staff, request_handoff, withdraw_request
 
 logger = logging.getLogger(__name__)
+T = TypeVar("T")
+
+
+async def in_worker(work: Callable[..., T], *args: Any) -> T:
+    """Database work on a worker thread: the action server's event loop serves every
+    conversation, and must not wait on the handoff store for one of them."""
+    return await asyncio.get_running_loop().run_in_executor(None, work, *args)
 
 
 class ActionHandoff(Action):
@@ -31,7 +39,8 @@ class ActionHandoff(Action):
         config = settings()
         channel = tracker.get_latest_input_channel() or "unknown"
         try:
-            result = request_handoff(config.database_url, tracker.sender_id, channel, self.priority, self.reason)
+            result = await in_worker(request_handoff, config.database_url, tracker.sender_id, channel,
+                                     self.priority, self.reason)
         except SQLAlchemyError:
             # Never the user's words or id in logs: only what failed. The bot is not paused,
             # since nobody would be told to answer.
@@ -61,7 +70,7 @@ class ActionHandoffResume(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[EventType]:
         try:
-            still_with_staff = is_with_staff(settings().database_url, tracker.sender_id)
+            still_with_staff = await in_worker(is_with_staff, settings().database_url, tracker.sender_id)
         except SQLAlchemyError:
             logger.exception("Could not read the handoff store before resuming; resuming as staff asked")
             still_with_staff = False
@@ -89,7 +98,7 @@ class ActionHandoffWithdraw(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[EventType]:
         try:
-            result = withdraw_request(settings().database_url, tracker.sender_id)
+            result = await in_worker(withdraw_request, settings().database_url, tracker.sender_id)
         except SQLAlchemyError:
             logger.exception("Could not withdraw a handoff request")
             dispatcher.utter_message(response="utter_handoff_failed")
