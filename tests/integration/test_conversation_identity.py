@@ -5,7 +5,7 @@ import uuid
 import pytest
 import requests
 
-from tests.integration.test_handoff_loop import ticket_of
+from tests.integration.test_handoff_loop import wait_for_ticket
 from tests.web_visitor import WebVisitor
 
 
@@ -69,12 +69,7 @@ def test_a_staff_reply_reaches_only_the_owner(stack, owner, sam):
     stranger = WebVisitor(stack.rasa_url, claimed_session=owner.conversation_id)
     try:
         owner.send("/request_human")
-        ticket = None
-        for _ in range(30):
-            ticket = ticket_of(sam, owner.conversation_id)
-            if ticket:
-                break
-            time.sleep(1)
+        ticket = wait_for_ticket(sam, owner.conversation_id)
         owner.received(10, timeout=2)  # the bot's own replies so far
         assert ticket["channel"] == "socketio"
         sam.post(f"/staff/api/handoffs/{ticket['id']}/claim")

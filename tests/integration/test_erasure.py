@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from bot.store.sessions import session_factory
 from bot.store.models import AuditEntry, HandoffNote, HandoffTicket
+from tests.integration.test_handoff_loop import wait_for_ticket
 from tests.paths import ROOT
 from tests.stack import free_port
 from tests.web_visitor import WebVisitor
@@ -23,11 +24,8 @@ def _visitor_with_a_ticket(stack, sam):
     visitor = WebVisitor(stack.rasa_url)
     visitor.send("/faq/ptsd_symptoms")
     visitor.send("/request_human")
-    for _ in range(30):
-        if _ticket_ids(stack, visitor.conversation_id):
-            break
-        time.sleep(1)
-    [ticket_id] = _ticket_ids(stack, visitor.conversation_id)
+    ticket_id = wait_for_ticket(sam, visitor.conversation_id)["id"]
+    assert _ticket_ids(stack, visitor.conversation_id) == [ticket_id]
     sam.post(f"/staff/api/handoffs/{ticket_id}/claim")
     sam.post(f"/staff/api/handoffs/{ticket_id}/notes", {"text": "private note"})
     return visitor, ticket_id

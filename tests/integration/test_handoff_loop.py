@@ -1,5 +1,6 @@
 """The whole handoff loop against the real Rasa server, action server and web app."""
 import json
+import time
 import uuid
 
 
@@ -17,6 +18,18 @@ def ticket_of(staff, user):
             if ticket["conversation_id"] == user:
                 return ticket
     return None
+
+
+def wait_for_ticket(staff, user, timeout: float = 30):
+    """The conversation's ticket once the handoff action has recorded it (a web visitor's
+    messages are handled after socket.io has already answered)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        ticket = ticket_of(staff, user)
+        if ticket:
+            return ticket
+        time.sleep(0.5)
+    raise AssertionError(f"no ticket within {timeout} s")
 
 
 def test_request_claim_reply_pause_crisis_resolve_and_the_bot_answers_again(stack, sam):

@@ -7,7 +7,6 @@ import os
 import shutil
 import subprocess
 import sys
-import time
 import uuid
 
 import pytest
@@ -17,7 +16,7 @@ from sqlalchemy.engine import make_url
 
 from tests.integration.conftest import CLINIC_ENV, PASSWORD
 from tests.integration.staff_client import StaffClient, add_staff_account
-from tests.integration.test_handoff_loop import ticket_of
+from tests.integration.test_handoff_loop import ticket_of, wait_for_ticket
 from tests.paths import MODEL, ROOT
 from tests.stack import free_port, running_stack
 from tests.web_visitor import WebVisitor
@@ -77,13 +76,8 @@ def test_erasure_with_the_session_token_empties_the_postgresql_tracker_store(pg_
     visitor = WebVisitor(pg_stack.rasa_url)
     visitor.send("what is ptsd")
     visitor.send("/request_human")
-    ticket = None
-    for _ in range(30):
-        ticket = ticket_of(staff, visitor.conversation_id)
-        if ticket:
-            break
-        time.sleep(1)
-    assert ticket and visitor.conversation_id in _stored_senders(POSTGRES_URL)
+    wait_for_ticket(staff, visitor.conversation_id)
+    assert visitor.conversation_id in _stored_senders(POSTGRES_URL)
     visitor.close()
 
     refused = requests.post(f"{pg_stack.web_url}/api/conversations/erase",

@@ -155,17 +155,23 @@ def test_one_chat_waiting_out_flood_control_does_not_hold_up_another(telegram):
     replies_to(standin, 1010, count=3)  # the refused try, then the welcome and the answer
 
 
+def _claimed_telegram_handoff(standin, stack, email, name, chat_id):
+    """A Telegram user asks for a person; a new staff member logs in and claims the ticket."""
+    add_staff_account(stack, email, PASSWORD, name)
+    staff = StaffClient(stack.web_url)
+    staff.login(email, PASSWORD)
+    standin.push(private_text(chat_id, "/human"))
+    replies_to(standin, chat_id, count=2)
+    ticket = standin.wait_for(lambda: [t for t in staff.get("/staff/api/handoffs", status="open").json()["items"]
+                                       if t["conversation_id"] == f"telegram:{chat_id}"])[0]
+    staff.post(f"/staff/api/handoffs/{ticket['id']}/claim")
+    return staff, ticket
+
+
 def test_staff_reply_reaches_the_telegram_user_signed_with_the_staff_name(telegram):
     standin, stack = telegram
-    add_staff_account(stack, "tg-staff@clinic.test", PASSWORD, "Robin")
-    staff = StaffClient(stack.web_url)
-    staff.login("tg-staff@clinic.test", PASSWORD)
-    standin.push(private_text(1007, "/human"))
-    replies_to(standin, 1007, count=2)
-    ticket = standin.wait_for(lambda: [t for t in staff.get("/staff/api/handoffs", status="open").json()["items"]
-                                       if t["conversation_id"] == "telegram:1007"])[0]
+    staff, ticket = _claimed_telegram_handoff(standin, stack, "tg-staff@clinic.test", "Robin", 1007)
     assert ticket["channel"] == "telegram"
-    staff.post(f"/staff/api/handoffs/{ticket['id']}/claim")
     assert staff.post(f"/staff/api/handoffs/{ticket['id']}/messages", {"text": "Hi <Alex>, I'm here"}).status_code == 201
     reply = replies_to(standin, 1007, count=3)[-1]
     assert reply["text"] == "<b>Robin (Harbour Trauma Clinic), a member of staff:</b>\nHi &lt;Alex&gt;, I'm here"
@@ -177,14 +183,7 @@ def test_staff_reply_reaches_the_telegram_user_signed_with_the_staff_name(telegr
 
 def test_a_reply_telegram_refuses_is_shown_to_staff_as_not_delivered(telegram):
     standin, stack = telegram
-    add_staff_account(stack, "tg-blocked@clinic.test", PASSWORD, "Kim")
-    staff = StaffClient(stack.web_url)
-    staff.login("tg-blocked@clinic.test", PASSWORD)
-    standin.push(private_text(1012, "/human"))
-    replies_to(standin, 1012, count=2)
-    ticket = standin.wait_for(lambda: [t for t in staff.get("/staff/api/handoffs", status="open").json()["items"]
-                                       if t["conversation_id"] == "telegram:1012"])[0]
-    staff.post(f"/staff/api/handoffs/{ticket['id']}/claim")
+    staff, ticket = _claimed_telegram_handoff(standin, stack, "tg-blocked@clinic.test", "Kim", 1012)
     standin.block_bot(1012)
     sent = staff.post(f"/staff/api/handoffs/{ticket['id']}/messages", {"text": "Hello, this is Kim"})
     assert sent.status_code == 201
