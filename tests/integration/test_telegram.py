@@ -132,7 +132,9 @@ def test_delete_asks_first_then_erases_the_conversation(telegram):
                                      "data": yes["callback_data"],
                                      "message": {"message_id": 9, "date": int(time.time()), "from": BOT_USER,
                                                  "chat": {"id": 1005, "type": "private"}, "text": "x"}}})
-    assert "has been deleted" in replies_to(standin, 1005, count=4)[-1]["text"]
+    farewell = replies_to(standin, 1005, count=4)[-1]["text"]
+    # Someone hiding the chat (from a partner, say) must learn that Telegram keeps its own copy.
+    assert "has been deleted" in farewell and "own Telegram app" in farewell
     assert [e for e in stack.tracker("telegram:1005")["events"] if e["event"] in ("user", "bot")] == []
 
 

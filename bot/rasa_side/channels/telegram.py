@@ -269,7 +269,7 @@ class TelegramInput(InputChannel):
             logger.exception("Erasure of a Telegram conversation failed")
             await output.send(chat_id, self.texts["delete_failed"])
             return
-        await output.send(chat_id, self.texts["deleted"])
+        await output.send(chat_id, self.texts["deleted"].format(org_name=self.settings.org_name))
 
 
 def _kind(update: Update) -> str:
