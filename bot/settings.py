@@ -26,10 +26,10 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 # The defaults from shared/content/FACTS.md ("Crisis resources"). A deployment overrides
 # them with CRISIS_LINES (a JSON list of {"region", "service", "contact"}).
 DEFAULT_CRISIS_LINES = [
-    {"region": "US and Canada", "service": "988 Suicide & Crisis Lifeline", "contact": "call or text 988"},
+    {"region": "US and Canada", "service": "988 Suicide & Crisis Lifeline", "contact": "call or text 988 (veterans press 1)"},
     {"region": "UK and Ireland", "service": "Samaritans", "contact": "call 116 123 (free, 24/7)"},
     {"region": "Australia", "service": "Lifeline", "contact": "call 13 11 14"},
-    {"region": "Anywhere else", "service": "Find a Helpline", "contact": "findahelpline.com"},
+    {"region": "Anywhere else", "service": "Find a Helpline", "contact": "https://findahelpline.com"},
 ]
 
 

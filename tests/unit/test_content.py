@@ -54,6 +54,26 @@ def test_every_topic_has_a_short_sourced_answer_with_related_topics(topic):
         assert button["payload"] == "/request_human" or key in FAQ_TOPICS, button
 
 
+@pytest.mark.parametrize("topic", FAQ_TOPICS)
+def test_every_source_is_a_link_a_reader_can_follow(topic):
+    [variant] = faq_responses()[f"utter_faq/{topic}"]
+    [source] = re.findall(r"^Source: (.+)$", variant["text"], re.MULTILINE)
+    if source == "{org_name}":
+        return  # the service describing itself
+    cited = re.findall(r"\(([^()]*)\)", source)
+    assert cited, f"{topic}: the source gives no address"
+    for address in cited:
+        # A bare "psychiatry.org/..." or "doi:10..." is not clickable on Telegram or in the widget.
+        assert re.fullmatch(r"https://[^\s]+", address), f"{topic}: {address!r} is not a full https:// link"
+
+
+def test_no_text_asks_people_in_danger_to_type_a_phrase():
+    # Typing a phrase is slower than a number, and the phrase may not be recognised; give the number.
+    for folder in ("data/responses", "."):
+        for path in (ROOT / folder).glob("*.yml"):
+            assert "I need help now" not in path.read_text(encoding="utf-8"), path
+
+
 @pytest.mark.parametrize("intent", [f"faq/{t}" for t in FAQ_TOPICS] + INTENTS)
 def test_every_topic_has_enough_training_examples(intent):
     assert len(nlu_examples().get(intent, [])) >= MIN_EXAMPLES
