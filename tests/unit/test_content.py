@@ -128,3 +128,11 @@ def test_privacy_answer_names_the_deletion_controls_that_exist():
     assert '"Delete my conversation"' in text and 'text: "Delete my conversation"' in widget
     assert "/delete" in text and 'command == "/delete"' in telegram
     assert "{retention_days}" in text
+
+
+def test_the_sourcing_refusal_keeps_people_safe_without_telling_them_to_stop_a_medicine():
+    [variant] = faq_responses()["utter_faq/drug_sourcing"]
+    text = variant["text"]
+    assert "{emergency_number}" in text and "findahelpline.com" in text  # overheating and despair both
+    assert "don't stop prescribed medicines" in text
+    assert "antidepressants" not in text  # "don't mix with antidepressants" read as "stop them"
