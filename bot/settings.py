@@ -64,6 +64,11 @@ class Settings:
     public_url: str = "http://localhost:8000"
     # Signs the session tokens of web conversations (bot/conversation_ids.py).
     web_session_secret: str = ""
+    # How to reach the clinic itself, said by the contact_clinic answer; empty ones are left out.
+    clinic_phone: str = ""
+    clinic_email: str = ""
+    booking_url: str = ""
+    clinic_address: str = ""
 
 
 def load_dotenv(path: Path = PROJECT_ROOT / ".env") -> None:
@@ -201,6 +206,10 @@ def load_settings() -> Settings:
         cookie_secure=env.get("STAFF_COOKIE_SECURE", "true").lower() != "false",
         public_url=env.get("PUBLIC_URL") or f"http://localhost:{web_port}",
         web_session_secret=machine_secret("WEB_SESSION_SECRET", "web_session_secret"),
+        clinic_phone=env.get("CLINIC_PHONE", ""),
+        clinic_email=env.get("CLINIC_EMAIL", ""),
+        booking_url=env.get("BOOKING_URL", ""),
+        clinic_address=env.get("CLINIC_ADDRESS", ""),
     )
     staff_at_work(settings.staff_schedule, settings.staff_timezone)  # raises on a bad schedule or zone
     return settings
@@ -210,6 +219,14 @@ def load_settings() -> Settings:
 def settings() -> Settings:
     """This process's settings: read once, at start-up, and shared by everything in it."""
     return load_settings()
+
+
+def format_clinic_contact(config: "Settings") -> str:
+    """The clinic's configured ways in, one per line; empty when none is configured (the
+    contact_clinic answer then offers staff instead, data/responses/faq_clinic.yml)."""
+    ways = (("Book", config.booking_url), ("Phone", config.clinic_phone),
+            ("Email", config.clinic_email), ("Address", config.clinic_address))
+    return "\n".join(f"- {label}: {value}" for label, value in ways if value)
 
 
 def format_crisis_lines(lines: List[CrisisLine]) -> str:

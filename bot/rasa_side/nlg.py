@@ -1,7 +1,7 @@
 """Fills every response with the deployment's own values, inside the Rasa server.
 
 Responses in domain.yml and data/responses/ say {org_name}, {staff_hours},
-{emergency_number}, {crisis_lines} and {retention_days}; this generator fills them
+{emergency_number}, {crisis_lines}, {retention_days} and {clinic_contact}; this generator fills them
 from the settings (bot/settings.py) when Rasa sends a response. Because it runs in the
 Rasa server, the crisis responses carry the emergency number and the configured crisis
 lines even when the action server is down. {language_line} is the line in the writer's
@@ -30,7 +30,7 @@ from rasa.utils.endpoints import EndpointConfig
 
 from bot.rasa_side.nlu.crisis_classifier import SIGNALS
 from bot.rasa_side.nlu.language_guard import UNREADABLE
-from bot.settings import PROJECT_ROOT, Settings, format_crisis_lines, settings
+from bot.settings import PROJECT_ROOT, Settings, format_clinic_contact, format_crisis_lines, settings
 
 LANGUAGES_FILE = PROJECT_ROOT / "data" / "safety" / "crisis_languages.yml"
 CRISIS_TIERS = ("crisis", "check")
@@ -50,6 +50,7 @@ def deployment_values(config: Settings) -> Dict[str, Any]:
         "emergency_number": config.emergency_number,
         "crisis_lines": format_crisis_lines(config.crisis_lines),
         "retention_days": str(config.retention_days),
+        "clinic_contact": format_clinic_contact(config),
     }
 
 
@@ -68,7 +69,8 @@ class DeploymentResponses(TemplatedNaturalLanguageGenerator):
         heard = latest_crisis_signals(tracker)
         latest = tracker.latest_message.parse_data if tracker.latest_message else {}
         slots = {**tracker.current_slot_values(), "crisis_kind": heard.get("kind"),
-                 "crisis_language": heard.get("language"), "unreadable": (latest or {}).get(UNREADABLE)}
+                 "crisis_language": heard.get("language"), "unreadable": (latest or {}).get(UNREADABLE),
+                 "clinic_contact_configured": bool(self.values["clinic_contact"])}
         values = {**self.values, "language_line": language_line(heard.get("language")), **kwargs}
         return self.generate_from_slots(utter_action, slots, output_channel, **values)
 

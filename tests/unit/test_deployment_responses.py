@@ -81,3 +81,20 @@ def test_only_a_message_in_another_language_hears_that_the_bot_reads_english_onl
     reply = asyncio.run(nlg.generate("utter_clarify", tracker, "rest"))
     assert ("only read English" in reply["text"]) is says_english_only
     assert [b["title"] for b in reply["buttons"]][0] == "What is PTSD?"
+
+
+def test_the_clinic_contact_answer_gives_the_configured_ways_in(generator, monkeypatch):
+    monkeypatch.setenv("CLINIC_PHONE", "+44 20 7946 0000")
+    monkeypatch.setenv("BOOKING_URL", "https://harbour.example/book")
+    process_settings.cache_clear()
+    nlg, domain = generator
+    configured = DeploymentResponses(domain=domain)
+    text = say((configured, domain), "utter_faq/contact_clinic")
+    assert "- Book: https://harbour.example/book\n- Phone: +44 20 7946 0000" in text
+    assert "Email" not in text and "{" not in text
+
+
+def test_a_clinic_without_contact_details_offers_staff_instead(generator):
+    text = say(generator, "utter_faq/contact_clinic")
+    assert "Harbour Trauma Clinic" in text and "talk to a person" in text
+    assert "- Phone" not in text and "{" not in text
