@@ -13,9 +13,10 @@ ENV := . scripts/env.sh &&
 PYTHON310 := $(shell scripts/find_python310.sh)
 
 # data/crisis/ trains the crisis classifier (on text normalised with data/safety/emoji_words.yml);
-# the rest of data/safety/ is read when the server starts, not trained.
+# the rest of data/safety/ is read when the server starts, not trained; data/review/ is the
+# clinicians' sign-off, read when the server starts.
 TRAINING_INPUTS := config.yml domain.yml data/safety/emoji_words.yml \
-  $(shell find data -name '*.yml' -not -path 'data/safety/*' 2>/dev/null)
+  $(shell find data -name '*.yml' -not -path 'data/safety/*' -not -path 'data/review/*' 2>/dev/null)
 
 .PHONY: help install spacy train run test unit integration stories eval bench validate clean
 
@@ -54,6 +55,8 @@ train: $(MODEL)
 
 validate: $(VENV)/.installed
 	$(ENV) $(RASA) data validate --config config.yml --domain domain.yml --data data --fail-on-warnings
+	@# Lists the texts changed since a clinician signed them off (data/review/); informs, does not fail.
+	$(ENV) $(PY) -m bot content status
 
 run: $(MODEL)
 	scripts/run_stack.sh

@@ -8,6 +8,9 @@ lines even when the action server is down. {language_line} is the line in the wr
 own language when the crisis triage heard a crisis in a language the assistant cannot
 read (data/safety/crisis_languages.yml), and empty otherwise.
 
+utter_iamabot and about_service say the answers are reviewed by clinicians only when every
+text is signed off in its current wording (bot/content_review/, slot `content_signed_off`).
+
 The crisis responses have a variant per kind of crisis (domain.yml, conditions on the
 slot `crisis_kind`). The kind and the language come from the conversation itself: the
 `crisis_signals` of the latest crisis or check-in message, so a "yes" to a check-in
@@ -28,6 +31,7 @@ from rasa.shared.core.events import UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.utils.endpoints import EndpointConfig
 
+from bot.content_review.signoff import all_signed_off
 from bot.rasa_side.nlu.crisis_classifier import SIGNALS
 from bot.rasa_side.nlu.language_guard import UNREADABLE
 from bot.settings import PROJECT_ROOT, Settings, format_clinic_contact, format_crisis_lines, settings
@@ -63,6 +67,8 @@ class DeploymentResponses(TemplatedNaturalLanguageGenerator):
     def __init__(self, endpoint_config: Optional[EndpointConfig] = None, domain: Optional[Domain] = None) -> None:
         super().__init__(domain.responses if domain else {})
         self.values = deployment_values(settings())
+        # Read once at start: a sign-off lands with a deployment, not while it runs.
+        self.content_signed_off = all_signed_off()
 
     async def generate(self, utter_action: Text, tracker: DialogueStateTracker, output_channel: Text,
                        **kwargs: Any) -> Optional[Dict[Text, Any]]:
@@ -70,7 +76,8 @@ class DeploymentResponses(TemplatedNaturalLanguageGenerator):
         latest = tracker.latest_message.parse_data if tracker.latest_message else {}
         slots = {**tracker.current_slot_values(), "crisis_kind": heard.get("kind"),
                  "crisis_language": heard.get("language"), "unreadable": (latest or {}).get(UNREADABLE),
-                 "clinic_contact_configured": bool(self.values["clinic_contact"])}
+                 "clinic_contact_configured": bool(self.values["clinic_contact"]),
+                 "content_signed_off": self.content_signed_off}
         values = {**self.values, "language_line": language_line(heard.get("language")), **kwargs}
         return self.generate_from_slots(utter_action, slots, output_channel, **values)
 

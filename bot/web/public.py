@@ -63,6 +63,13 @@ async def demo_stylesheet(request: web.Request) -> web.FileResponse:
     return web.FileResponse(STATIC / "demo" / "demo.css")
 
 
+# The widget's texts (reviewed with every other text, bot/content_review/) are fetched by
+# the widget from the page that embeds it, so they carry CORS; public, no credentials.
+@routes.get("/widget/texts.json")
+async def widget_texts(request: web.Request) -> web.FileResponse:
+    return web.FileResponse(STATIC / "widget" / "texts.json", headers={"Access-Control-Allow-Origin": "*"})
+
+
 # The widget script, its stylesheet and the vendored socket.io client, for any site to embed.
 routes.static("/widget/", STATIC / "widget")
 

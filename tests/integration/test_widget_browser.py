@@ -487,7 +487,7 @@ def test_widget_assets_are_the_locked_socket_io_client_and_stay_small(stack):
         assert installed.read_bytes() == vendored.read_bytes()
     assert (WIDGET_DIR / "vendor" / "socket.io-client.LICENSE").exists()
     total = 0
-    for name in ("chat-widget.js", "chat-widget.css", "vendor/socket.io.min.js"):
+    for name in ("chat-widget.js", "chat-widget.css", "texts.json", "vendor/socket.io.min.js"):
         served = requests.get(f"{stack.web_url}/widget/{name}", timeout=10)
         assert served.status_code == 200
         total += len(gzip.compress(served.content, 9))

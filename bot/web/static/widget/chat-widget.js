@@ -25,12 +25,14 @@
  *   data-api-base        apiBase               web app for "Delete my conversation"; default the
  *                                              origin this script was loaded from
  *   data-footer-note     footerNote            small print under the input
+ *   (none)               texts                 {key: text} replacing any of texts.json
  *
  * The socket.io client (vendor/socket.io.min.js) and chat-widget.css are loaded from the
  * same folder as this script. Everything is drawn in an open shadow root, so the host
  * page's CSS does not reach it and its CSS does not leak out. A host page with a
  * Content-Security-Policy must allow this script's origin in script-src and style-src,
- * the Rasa origin (https: and wss:) in connect-src, and the web app origin in connect-src.
+ * the Rasa origin (https: and wss:) in connect-src, and the web app origin (texts.json,
+ * "Delete my conversation") in connect-src.
  *
  * Protocol: Rasa's socket.io channel with session_persistence. On every (re)connect the
  * widget emits `session_request` {session_id} and waits for `session_confirm` before it
@@ -73,18 +75,51 @@
   var scriptUrl = new URL(ownScript && ownScript.src ? ownScript.src : location.href, location.href);
   var ASSET_BASE = new URL(".", scriptUrl).href;
 
+  // ---------------------------------------------------------------- texts
+
+  // Every visitor-facing word is in texts.json beside this script (reviewed with the
+  // assistant's other texts); a page may override any of them with ChatWidgetConfig.texts.
+  var TEXTS = {};
+
+  function say(key, values) {
+    var text = typeof TEXTS[key] === "string" ? TEXTS[key] : key;
+    return text.replace(/\{([a-z_]+)\}/g, function (whole, name) {
+      return values && typeof values[name] === "string" ? values[name] : whole;
+    });
+  }
+
+  function loadTexts(attempt) {
+    return fetch(ASSET_BASE + "texts.json", { credentials: "omit" }).then(function (response) {
+      if (!response.ok) {
+        throw new Error("texts.json answered " + response.status);
+      }
+      return response.json();
+    }).then(function (texts) {
+      var overrides = window.ChatWidgetConfig && window.ChatWidgetConfig.texts;
+      Object.keys(texts).forEach(function (key) {
+        TEXTS[key] = overrides && typeof overrides[key] === "string" ? overrides[key] : texts[key];
+      });
+    }).catch(function (error) {
+      if (attempt >= 4) {
+        throw error;
+      }
+      return new Promise(function (resolve) { setTimeout(resolve, 1000 * Math.pow(2, attempt)); })
+        .then(function () { return loadTexts(attempt + 1); });
+    });
+  }
+
   // ---------------------------------------------------------------- configuration
 
   function readConfig() {
     var config = {
       server: scriptUrl.origin,
       socketPath: "",
-      title: "Chat with us",
+      title: "",
       greeting: "",
       primaryColor: "#0b5394",
       exitUrl: DEFAULT_EXIT_URL,
       apiBase: scriptUrl.origin,
-      footerNote: "Automated information, not medical advice. In an emergency, call your local emergency number."
+      footerNote: ""
     };
     var data = (ownScript && ownScript.dataset) || {};
     var fromObject = window.ChatWidgetConfig && typeof window.ChatWidgetConfig === "object" ? window.ChatWidgetConfig : {};
@@ -96,6 +131,8 @@
         config[key] = fromObject[key];
       }
     });
+    config.title = config.title || say("title");
+    config.footerNote = config.footerNote || say("footer_note");
     config.exitUrl = httpUrl(config.exitUrl) || DEFAULT_EXIT_URL;
     config.apiBase = (httpUrl(config.apiBase) || scriptUrl.origin).replace(/\/+$/, "");
     var server = new URL(config.server, location.href);
@@ -410,7 +447,7 @@
     Object.keys(colours).forEach(function (name) { self.host.style.setProperty(name, colours[name]); });
 
     var stylesheet = el("link", { rel: "stylesheet", href: ASSET_BASE + "chat-widget.css" });
-    this.root = el("aside", { "class": "cw-root", "aria-label": "Chat: " + config.title, hidden: true });
+    this.root = el("aside", { "class": "cw-root", "aria-label": say("chat_label", { title: config.title }), hidden: true });
     stylesheet.addEventListener("load", function () { self.root.hidden = false; });
     stylesheet.addEventListener("error", function () { self.root.hidden = false; });
 
@@ -423,21 +460,21 @@
 
     this.status = el("p", { "class": "cw-status", id: "cw-status", role: "status" });
     this.menuButton = el("button", {
-      type: "button", "class": "cw-icon-button", "aria-label": "Conversation options", "aria-expanded": "false",
+      type: "button", "class": "cw-icon-button", "aria-label": say("options"), "aria-expanded": "false",
       "aria-controls": "cw-menu", onclick: function () { self.toggleMenu(); }
     }, [icon("more")]);
     this.menu = el("div", { "class": "cw-menu", id: "cw-menu", hidden: true }, [
-      el("button", { type: "button", "class": "cw-menu-item", text: "New conversation",
+      el("button", { type: "button", "class": "cw-menu-item", text: say("new_conversation"),
         onclick: function () { self.closeMenu(false); self.newConversation(); } }),
-      el("button", { type: "button", "class": "cw-menu-item cw-menu-item--danger", text: "Delete my conversation",
+      el("button", { type: "button", "class": "cw-menu-item cw-menu-item--danger", text: say("delete_conversation"),
         onclick: function () { self.closeMenu(false); self.askToDelete(); } })
     ]);
     this.exitButton = el("button", {
-      type: "button", "class": "cw-exit", text: "Leave quickly",
-      title: "Clears this chat and opens another website", onclick: function () { self.leaveQuickly(); }
+      type: "button", "class": "cw-exit", text: say("leave_quickly"),
+      title: say("leave_quickly_hint"), onclick: function () { self.leaveQuickly(); }
     });
     var closeButton = el("button", {
-      type: "button", "class": "cw-icon-button", "aria-label": "Close chat", onclick: function () { self.close(); }
+      type: "button", "class": "cw-icon-button", "aria-label": say("close"), onclick: function () { self.close(); }
     }, [icon("close")]);
     var header = el("div", { "class": "cw-header" }, [
       el("div", { "class": "cw-heading" }, [el("h2", { "class": "cw-title", id: "cw-title", text: config.title }), this.status]),
@@ -447,27 +484,26 @@
 
     this.log = el("div", {
       "class": "cw-log", role: "log", "aria-live": "polite", "aria-relevant": "additions",
-      "aria-label": "Conversation", tabindex: "0"
+      "aria-label": say("conversation"), tabindex: "0"
     });
     this.typing = el("div", { "class": "cw-typing", hidden: true }, [
       el("span", { "class": "cw-dots", "aria-hidden": "true" }, [el("span"), el("span"), el("span")]),
-      el("span", { "class": "cw-typing-text", text: "The assistant is typing\u2026" })
+      el("span", { "class": "cw-typing-text", text: say("typing") })
     ]);
-    this.suggestions = el("div", { "class": "cw-suggestions", role: "group", "aria-label": "Suggested replies", hidden: true });
+    this.suggestions = el("div", { "class": "cw-suggestions", role: "group", "aria-label": say("suggested_replies"), hidden: true });
 
-    this.confirmCancel = el("button", { type: "button", "class": "cw-button cw-button--secondary", text: "Cancel",
+    this.confirmCancel = el("button", { type: "button", "class": "cw-button cw-button--secondary", text: say("cancel"),
       onclick: function () { self.hideConfirm(true); } });
     this.confirmError = el("p", { "class": "cw-confirm-error", role: "alert" });
     this.confirm = el("div", {
       "class": "cw-confirm", role: "alertdialog", "aria-labelledby": "cw-confirm-title",
       "aria-describedby": "cw-confirm-text", hidden: true
     }, [
-      el("h3", { id: "cw-confirm-title", "class": "cw-confirm-title", text: "Delete this conversation?" }),
-      el("p", { id: "cw-confirm-text", text: "This deletes your messages and any request to our team from our records, " +
-        "and clears them from this page. It cannot be undone." }),
+      el("h3", { id: "cw-confirm-title", "class": "cw-confirm-title", text: say("delete_title") }),
+      el("p", { id: "cw-confirm-text", text: say("delete_explained") }),
       this.confirmError,
       el("div", { "class": "cw-confirm-buttons" }, [
-        el("button", { type: "button", "class": "cw-button cw-button--danger", text: "Delete conversation",
+        el("button", { type: "button", "class": "cw-button cw-button--danger", text: say("delete_confirm"),
           onclick: function () { self.deleteConversation(); } }),
         this.confirmCancel
       ])
@@ -475,7 +511,7 @@
 
     this.input = el("input", {
       type: "text", id: "cw-input", "class": "cw-input", autocomplete: "off", maxlength: "1000",
-      enterkeyhint: "send", placeholder: "Type your question\u2026"
+      enterkeyhint: "send", placeholder: say("input_placeholder")
     });
     var form = el("form", { "class": "cw-form", onsubmit: function (event) {
       event.preventDefault();
@@ -486,9 +522,9 @@
       }
       self.input.focus();
     } }, [
-      el("label", { "for": "cw-input", "class": "cw-visually-hidden", text: "Your message" }),
+      el("label", { "for": "cw-input", "class": "cw-visually-hidden", text: say("input_label") }),
       this.input,
-      el("button", { type: "submit", "class": "cw-send", text: "Send" })
+      el("button", { type: "submit", "class": "cw-send", text: say("send") })
     ]);
     var footer = config.footerNote ? el("p", { "class": "cw-footer-note", text: config.footerNote }) : null;
 
@@ -643,17 +679,17 @@
     var role = message.role === "user" || message.role === "staff" ? message.role : "bot";
     var node = el("div", { "class": "cw-msg cw-msg--" + role + (startsGroup ? " cw-msg--first" : "") });
     if (role === "staff") {
-      var name = message.staffName || "Staff";
+      var name = message.staffName || say("staff_default_name");
       node.appendChild(el("p", { "class": "cw-sender" }, [
         el("span", { "class": "cw-avatar", "aria-hidden": "true", text: name.charAt(0).toUpperCase() }),
         el("span", { "class": "cw-sender-name", text: name }),
-        el("span", { "class": "cw-staff-tag", text: "Staff" }),
-        el("span", { "class": "cw-sender-org", text: message.orgName ? "A person from " + message.orgName : "A person from our team" })
+        el("span", { "class": "cw-staff-tag", text: say("staff_tag") }),
+        el("span", { "class": "cw-sender-org", text: message.orgName ? say("staff_from_org", { org_name: message.orgName }) : say("staff_from_team") })
       ]));
     } else if (role === "bot" && startsGroup) {
-      node.appendChild(el("p", { "class": "cw-sender cw-sender--bot", text: "Automated assistant" }));
+      node.appendChild(el("p", { "class": "cw-sender cw-sender--bot", text: say("bot_sender") }));
     } else {
-      node.appendChild(visuallyHidden(role === "user" ? "You:" : "Automated assistant:"));
+      node.appendChild(visuallyHidden(role === "user" ? say("you") : say("bot_sender_hidden")));
     }
     var bubble = el("div", { "class": "cw-bubble" });
     if (role === "user") {
@@ -779,24 +815,17 @@
       this.unread += 1;
       this.updateBadge();
       this.closedAnnouncer.textContent = message.role === "staff"
-        ? "New message from " + (message.staffName || "our team") + " in the chat"
-        : "New message in the chat";
+        ? (message.staffName ? say("new_staff_message", { staff_name: message.staffName }) : say("new_staff_message_unnamed"))
+        : say("new_message");
     }
   };
 
   // ---------------------------------------------------------------- connection
 
-  var CONNECTION_TEXT = {
-    idle: "",
-    connecting: "Connecting\u2026",
-    online: "Online",
-    reconnecting: "Reconnecting\u2026",
-    offline: "Offline. Your messages will be sent when you are back online."
-  };
 
   ChatWidget.prototype.setConnection = function (state) {
     this.connection = state;
-    this.status.textContent = CONNECTION_TEXT[state] || "";
+    this.status.textContent = state === "idle" ? "" : say(state);
     this.status.setAttribute("data-state", state);
   };
 
@@ -892,7 +921,7 @@
 
   ChatWidget.prototype.newConversation = function () {
     this.resetConversation();
-    this.addNotice("New conversation started.");
+    this.addNotice(say("new_conversation_started"));
     this.input.focus();
   };
 
@@ -922,7 +951,7 @@
     var done = function () {
       self.hideConfirm(false);
       self.resetConversation();
-      self.addNotice("Your conversation was deleted.");
+      self.addNotice(say("deleted"));
       self.input.focus();
     };
     if (!id) {
@@ -942,7 +971,7 @@
       }
       done();
     }).catch(function () {
-      self.confirmError.textContent = "Sorry, your conversation could not be deleted just now. Please try again in a moment.";
+      self.confirmError.textContent = say("delete_failed");
     });
   };
 
@@ -964,11 +993,17 @@
     if (!document.body || !window.HTMLElement || !HTMLElement.prototype.attachShadow) {
       return;
     }
-    var widget = new ChatWidget(readConfig());
-    window.ChatWidget = {
-      open: function () { widget.open(); },
-      close: function () { widget.close(); }
-    };
+    loadTexts(0).then(function () {
+      var widget = new ChatWidget(readConfig());
+      window.ChatWidget = {
+        open: function () { widget.open(); },
+        close: function () { widget.close(); }
+      };
+    }).catch(function (error) {
+      if (window.console) {
+        window.console.error("Chat widget: could not load its texts", error);
+      }
+    });
   }
 
   if (document.readyState === "loading") {
