@@ -117,7 +117,7 @@ def main(argv=None) -> None:
     parser = argparse.ArgumentParser(prog="python -m bot")
     commands = parser.add_subparsers(dest="command", required=True)
     web_parser = commands.add_parser("web", help="start the web app")
-    web_parser.add_argument("--host", default="0.0.0.0")
+    web_parser.add_argument("--host", default="127.0.0.1", help="interface to listen on (behind a reverse proxy)")
     web_parser.add_argument("--port", type=int)
     web_parser.set_defaults(run=web)
     staff = commands.add_parser("staff", help="manage staff accounts").add_subparsers(dest="staff_command",

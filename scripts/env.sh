@@ -5,7 +5,7 @@ set -a
 RASA_PORT="${RASA_PORT:-5005}"
 ACTION_PORT="${ACTION_PORT:-5055}"
 WEB_PORT="${WEB_PORT:-8000}"
-ACTION_SERVER_URL="${ACTION_SERVER_URL:-http://localhost:${ACTION_PORT}/webhook}"
+ACTION_SERVER_URL="${ACTION_SERVER_URL:-http://127.0.0.1:${ACTION_PORT}/webhook}"
 TRACKER_SQLITE_PATH="${TRACKER_SQLITE_PATH:-var/rasa_tracker.db}"
 RASA_ENDPOINTS="${RASA_ENDPOINTS:-endpoints.yml}"
 # credentials.production.yml for a live deployment: no REST channel.

@@ -53,14 +53,20 @@ stop() {
 }
 trap stop INT TERM EXIT
 
-supervise actions .venv/bin/rasa run actions --actions actions --port "$ACTION_PORT" &
+# Every server listens on BIND_HOST only (loopback unless set): in production a reverse
+# proxy in front (deploy/) is the only way in, and the action server and Rasa's HTTP API
+# stay private. RASA_CORS_ORIGINS: the sites that embed the widget (socket.io polling).
+BIND_HOST="${BIND_HOST:-127.0.0.1}"
+RASA_CORS_ORIGINS="${RASA_CORS_ORIGINS:-*}"
+# rasa-sdk 3.6 takes its interface from SANIC_HOST only.
+SANIC_HOST="$BIND_HOST" supervise actions .venv/bin/rasa run actions --actions actions --port "$ACTION_PORT" &
 pids+=($!)
 # bot.rasa_side.server is `rasa` with the crisis safety net kept alive during a handoff.
-supervise rasa .venv/bin/python -m bot.rasa_side.server run --enable-api --auth-token "$RASA_API_TOKEN" --cors "*" \
-  --port "$RASA_PORT" --endpoints "$RASA_ENDPOINTS" --credentials "$RASA_CREDENTIALS" \
+supervise rasa .venv/bin/python -m bot.rasa_side.server run --enable-api --auth-token "$RASA_API_TOKEN" --cors "$RASA_CORS_ORIGINS" \
+  --interface "$BIND_HOST" --port "$RASA_PORT" --endpoints "$RASA_ENDPOINTS" --credentials "$RASA_CREDENTIALS" \
   --model models/current.tar.gz &
 pids+=($!)
-supervise web .venv/bin/python -m bot web &
+supervise web .venv/bin/python -m bot web --host "$BIND_HOST" &
 pids+=($!)
 echo "Demo page with the chat widget: http://localhost:${WEB_PORT}/"
 echo "Staff console on http://localhost:${WEB_PORT}/staff (create an account: .venv/bin/python -m bot staff add-user EMAIL --admin)"
