@@ -12,10 +12,11 @@ ENV := . scripts/env.sh &&
 # Rasa 3.6 needs Python 3.10: pyenv's 3.10 build, else python3.10 from PATH.
 PYTHON310 := $(shell scripts/find_python310.sh)
 
-# data/crisis/ trains the crisis classifier (on text normalised with data/safety/emoji_words.yml);
+# data/crisis/ trains the crisis classifier (on text normalised with data/safety/emoji_words.yml,
+# with what data/safety/crisis_patterns.yml finds in it);
 # the rest of data/safety/ is read when the server starts, not trained; data/review/ is the
 # clinicians' sign-off, read when the server starts.
-TRAINING_INPUTS := config.yml domain.yml data/safety/emoji_words.yml \
+TRAINING_INPUTS := config.yml domain.yml data/safety/emoji_words.yml data/safety/crisis_patterns.yml \
   $(shell find data -name '*.yml' -not -path 'data/safety/*' -not -path 'data/review/*' 2>/dev/null)
 
 .PHONY: help install spacy train run test unit integration stories eval bench validate clean

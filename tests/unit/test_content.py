@@ -1,4 +1,5 @@
 """Content rules a clinician relies on: every topic answered, sourced, short and linked."""
+import json
 import re
 
 import pytest
@@ -124,9 +125,9 @@ def test_every_response_uses_only_placeholders_the_rasa_server_fills():
 def test_privacy_answer_names_the_deletion_controls_that_exist():
     [variant] = faq_responses()["utter_faq/privacy"]
     text = variant["text"]
-    widget = (ROOT / "bot/web/static/widget/chat-widget.js").read_text()
+    widget = json.loads((ROOT / "bot/web/static/widget/texts.json").read_text())
     telegram = (ROOT / "bot/rasa_side/channels/telegram.py").read_text()
-    assert '"Delete my conversation"' in text and 'text: "Delete my conversation"' in widget
+    assert '"Delete my conversation"' in text and widget["delete_conversation"] == "Delete my conversation"
     assert "/delete" in text and 'command == "/delete"' in telegram
     assert "{retention_days}" in text
 

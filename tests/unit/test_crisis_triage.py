@@ -76,3 +76,15 @@ def test_the_crisis_classifier_data_covers_every_kind_and_the_nine_languages():
     languages = {e.language for e in examples}
     assert {"en", "es", "fr", "de", "pt", "it", "pl", "ar", "ru", "zh"} <= languages
     assert sum(e.is_crisis for e in examples) >= 3000 and sum(not e.is_crisis for e in examples) >= 2000
+
+
+def test_the_classifier_reads_what_the_clinicians_phrases_found_as_marks_beside_the_lemmas():
+    from bot.rasa_side.nlu.crisis_classifier import _with_marks
+    from bot.rasa_side.nlu.text_features import TextView
+    import numpy as np
+    plain = TextView("text", "lemma", np.zeros(3, dtype=np.float32))
+    assert _with_marks(plain, NOTHING) is plain
+    marked = _with_marks(plain, CrisisAssessment(True, "suicide", "kill myself"))
+    assert marked.lemmas.split() == ["lemma", "safetyphrase_suicide"]
+    framed = _with_marks(plain, CrisisAssessment(False, safe_frame="negated", risk_word="pills"))
+    assert framed.lemmas.split() == ["lemma", "safetyframe_negated", "safetyriskword"]

@@ -24,8 +24,8 @@ from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, INTENT_RANKING_KE
 from rasa.shared.nlu.training_data.message import Message
 from spacy.tokens import Doc
 
-from bot.rasa_side.nlu.crisis_classifier import NORMALISED_DOC, SIGNALS
-from bot.safety.detector import CrisisDetector
+from bot.rasa_side.nlu.crisis_classifier import NORMALISED_DOC, PHRASE_ASSESSMENT, SIGNALS
+from bot.safety.detector import CrisisAssessment, CrisisDetector
 from bot.safety.languages import OtherLanguageLexicon
 from bot.safety.normalize import normalize_for_safety
 from bot.safety.triage import CHECK, CRISIS, Signals, Thresholds, Verdict, triage
@@ -58,11 +58,14 @@ class CrisisTriage(GraphComponent, IntentClassifier):
         lexicon = OtherLanguageLexicon.from_file(config["languages"], detector.nlp.vocab.has_vector)
         return cls(config, detector, lexicon)
 
-    def signals_for(self, text: str, classifier: float, doc: Optional[Doc] = None) -> Signals:
-        """`doc`: the crisis classifier's reading of the normalised text, when it shares our pipeline."""
-        phrase = self.detector.assess_doc(doc) if doc is not None and doc.vocab is self.detector.nlp.vocab \
-            else self.detector.assess(normalize_for_safety(text))
-        return Signals(classifier=classifier, phrase=phrase, language=self.lexicon.match(text))
+    def signals_for(self, text: str, classifier: float, doc: Optional[Doc] = None,
+                    found: Optional[CrisisAssessment] = None) -> Signals:
+        """`doc`, `found`: the crisis classifier's reading of the normalised text and what the
+        phrases found in it, when it shares our pipeline and patterns."""
+        if found is None:
+            found = self.detector.assess_doc(doc) if doc is not None and doc.vocab is self.detector.nlp.vocab \
+                else self.detector.assess(normalize_for_safety(text))
+        return Signals(classifier=classifier, phrase=found, language=self.lexicon.match(text))
 
     def process(self, messages: List[Message]) -> List[Message]:
         for message in messages:
@@ -70,7 +73,9 @@ class CrisisTriage(GraphComponent, IntentClassifier):
             if not text or text.startswith("/"):
                 continue  # empty, or a button's payload: Rasa's RegexMessageHandler sets its intent
             found = dict(message.get(SIGNALS) or {})
-            signals = self.signals_for(text, float(found.get("classifier", 0.0)), message.get(NORMALISED_DOC))
+            # Both components read data/safety/crisis_patterns.yml (config.yml): one reading serves both.
+            signals = self.signals_for(text, float(found.get("classifier", 0.0)), message.get(NORMALISED_DOC),
+                                       message.get(PHRASE_ASSESSMENT))
             verdict = triage(signals, self.limits)
             found.update(tier=verdict.tier, reasons=list(verdict.reasons),
                          phrase=signals.phrase.category if signals.phrase.is_crisis else None,
