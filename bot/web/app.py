@@ -15,7 +15,7 @@ from bot.store.tickets import HandoffError
 from bot.web.rasa_client import RasaClient
 from bot.web import public, staff_api
 from bot.web.openapi import openapi_document
-from bot.web.keys import ERASE_THROTTLE, HANDOFF_SESSIONS, LOGIN_THROTTLE, RASA, SETTINGS
+from bot.web.keys import ERASE_THROTTLE, HANDOFF_SESSIONS, HISTORY_THROTTLE, LOGIN_THROTTLE, RASA, SETTINGS
 from bot.web.security import security_headers_middleware, staff_session_middleware
 from bot.web.throttle import AddressThrottle
 
@@ -71,6 +71,8 @@ def create_app(settings: Settings) -> web.Application:
     app[LOGIN_THROTTLE] = AddressThrottle(limit=20)
     # Erasure requests per address, granted or refused: tokens cannot be guessed at speed.
     app[ERASE_THROTTLE] = AddressThrottle(limit=10)
+    # The widget asks for what it missed at every (re)connect: generous, but not a scanner's pace.
+    app[HISTORY_THROTTLE] = AddressThrottle(limit=120)
     app.on_cleanup.append(_close_rasa_client)
     app.router.add_get("/staff/api/openapi.json", openapi)
     app.router.add_routes(staff_api.routes)

@@ -1,4 +1,5 @@
-"""Public routes of the web app: health, the demo page, the widget's files and a user's own erasure request."""
+"""Public routes of the web app: health, the demo page, the widget's files, and a visitor's own
+conversation (what it missed, its erasure), opened by the session token only."""
 from __future__ import annotations
 
 import asyncio
@@ -11,7 +12,9 @@ from aiohttp import web
 
 from bot.conversation_ids import WebSessions
 from bot.store.erasure import erase_conversation
-from bot.web.keys import ERASE_THROTTLE, SETTINGS
+from bot.web.keys import ERASE_THROTTLE, HISTORY_THROTTLE, RASA, SETTINGS
+from bot.web.rasa_client import RasaUnavailable
+from bot.web.transcript import visitor_messages_from_tracker
 from bot.web.security import content_security_policy
 
 STATIC = Path(__file__).parent / "static"
@@ -77,6 +80,38 @@ routes.static("/widget/", STATIC / "widget")
 @routes.options("/api/conversations/erase")
 async def erase_preflight(request: web.Request) -> web.Response:
     return web.Response(status=204, headers=ERASE_CORS)
+
+
+@routes.options("/api/conversations/history")
+async def history_preflight(request: web.Request) -> web.Response:
+    return web.Response(status=204, headers=ERASE_CORS)
+
+
+@routes.post("/api/conversations/history")
+async def my_conversation_history(request: web.Request) -> web.Response:
+    """Every bot and staff message of the widget's own conversation, so a reply sent while
+    the page was reloading or the connection was down is not lost (the tracker is the one
+    transcript). Only the session token opens it, as for erasure."""
+    throttle, address = request.app[HISTORY_THROTTLE], request.remote or "unknown"
+    if throttle.blocked(address):
+        return web.json_response({"error": "Too many requests from here; please wait a few minutes"},
+                                 status=429, headers=ERASE_CORS)
+    throttle.record(address)
+    try:
+        body = await request.json()
+    except ValueError:
+        body = None
+    token = body.get("session_token") if isinstance(body, dict) else None
+    conversation_id = WebSessions(request.app[SETTINGS].web_session_secret).verify(token)
+    if conversation_id is None:
+        return web.json_response({"error": "This conversation cannot be read from here"},
+                                 status=403, headers=ERASE_CORS)
+    try:
+        tracker = await request.app[RASA].tracker(conversation_id)
+    except RasaUnavailable:
+        return web.json_response({"error": "The conversation cannot be read just now"}, status=503,
+                                 headers=ERASE_CORS)
+    return web.json_response({"messages": visitor_messages_from_tracker(tracker)}, headers=ERASE_CORS)
 
 
 @routes.post("/api/conversations/erase")

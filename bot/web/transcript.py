@@ -47,3 +47,28 @@ def transcript_from_tracker(tracker: Dict) -> List[Dict]:
             turns.append({"speaker": "system", "at": _at(event.get("timestamp")),
                           "text": "Bot paused for handoff" if kind == "pause" else "Bot resumed"})
     return turns
+
+
+def visitor_messages_from_tracker(tracker: Dict) -> List[Dict]:
+    """What the visitor was sent, in order: every bot and staff message with text, as the
+    widget shows them (no intents, no confidences, no pause markers). The widget compares
+    it with what it has shown and adds what it missed (a reply sent while it was offline
+    or reloading)."""
+    messages: List[Dict] = []
+    for event in tracker.get("events", []):
+        if event.get("event") != "bot":
+            continue
+        metadata = event.get("metadata") or {}
+        if metadata.get("staff_reply"):
+            text = staff_text(event)
+            if text.strip():
+                messages.append({"role": "staff", "text": text, "at": _at(event.get("timestamp")),
+                                 "staff_name": metadata.get("staff_name") or "",
+                                 "org_name": _staff_reply(event).get("org_name") or ""})
+            continue
+        text = event.get("text") or ""
+        if text.strip():
+            buttons = [{"title": b.get("title"), "payload": b.get("payload")}
+                       for b in (event.get("data") or {}).get("buttons") or [] if b.get("title")]
+            messages.append({"role": "bot", "text": text, "at": _at(event.get("timestamp")), "buttons": buttons})
+    return messages

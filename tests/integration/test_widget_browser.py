@@ -450,6 +450,67 @@ def test_connection_state_is_shown_and_the_widget_recovers(stack, page):
     expect(widget.answers).to_have_count(1)
 
 
+def handed_off(stack, page):
+    """The demo page after the visitor asked for a person, and the ticket Sam claimed."""
+    page.goto(stack.web_url + "/")
+    widget = Widget(page)
+    widget.open()
+    widget.ask("/request_human")
+    expect(widget.log).to_contain_text("asked the team at Harbour Trauma Clinic")
+    sam = logged_in(stack, "sam@clinic.test")
+    [ticket] = [t for t in sam.get("/staff/api/handoffs", status="open").json()["items"]
+                if t["conversation_id"] == conversation_of(widget.session_id())]
+    assert sam.post(f"/staff/api/handoffs/{ticket['id']}/claim").status_code == 200
+    return widget, sam, ticket
+
+
+def test_a_staff_reply_sent_while_the_page_was_away_is_shown_on_return_once(stack, page):
+    widget, sam, ticket = handed_off(stack, page)
+    page.goto("about:blank")  # the visitor went to another page in this tab
+    assert sam.post(f"/staff/api/handoffs/{ticket['id']}/messages", {"text": "Sam here, reading now."}).status_code == 201
+    page.go_back()
+    widget = Widget(page)
+    widget.open()
+    expect(widget.staff_messages).to_have_count(1)
+    expect(widget.staff_messages).to_contain_text("Sam here, reading now.")
+    # A second visit, and a live reply after it: each message once, in order.
+    page.reload()
+    widget = Widget(page)
+    widget.open()
+    assert sam.post(f"/staff/api/handoffs/{ticket['id']}/messages", {"text": "Second reply."}).status_code == 201
+    expect(widget.staff_messages).to_have_count(2)
+    expect(widget.staff_messages.last).to_contain_text("Second reply.")
+    page.wait_for_timeout(1000)
+    expect(widget.staff_messages).to_have_count(2)
+
+
+def test_a_staff_reply_sent_during_a_connection_drop_arrives_once_it_is_back(stack, page):
+    widget, sam, ticket = handed_off(stack, page)
+    page.context.set_offline(True)
+    expect(widget.status).to_contain_text("Offline")
+    assert sam.post(f"/staff/api/handoffs/{ticket['id']}/messages", {"text": "Are you still there?"}).status_code == 201
+    page.wait_for_timeout(1500)
+    page.context.set_offline(False)
+    expect(widget.status).to_have_text("Online")
+    expect(widget.staff_messages).to_have_count(1)
+    expect(widget.staff_messages).to_contain_text("Are you still there?")
+
+
+def test_history_opens_only_with_the_session_token(stack):
+    visitor = WebVisitor(stack.rasa_url)
+    visitor.send("what is ptsd")
+    visitor.received()
+    visitor.close()
+    url = f"{stack.web_url}/api/conversations/history"
+    own = requests.post(url, json={"session_token": visitor.session_token}, timeout=10)
+    assert own.status_code == 200 and own.headers["Access-Control-Allow-Origin"] == "*"
+    sent = own.json()["messages"]
+    assert [m["role"] for m in sent] == ["bot"] * len(sent) and "Source:" in sent[-1]["text"]
+    assert all(set(m) <= {"role", "text", "at", "buttons"} for m in sent)  # no intents, no confidences
+    for forged in (conversation_of(visitor.session_token), visitor.session_token[:-2] + "xx", "", None, 7):
+        assert requests.post(url, json={"session_token": forged}, timeout=10).status_code == 403
+
+
 def test_demo_page_policy_lets_the_page_reach_rasa_and_nothing_else(stack):
     response = requests.get(stack.web_url + "/", timeout=10)
     rasa = stack.rasa_url.removeprefix("http://")

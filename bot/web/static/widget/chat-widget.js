@@ -54,6 +54,7 @@
   var STORAGE_KEY = "ptsd-chat-widget";
   var MAX_STORED_MESSAGES = 200;
   var TYPING_TIMEOUT_MS = 8000;
+  var CATCH_UP_WAIT_MS = 3000;
   var DEFAULT_EXIT_URL = "https://www.bbc.co.uk/weather";
 
   // ---------------------------------------------------------------- where we came from
@@ -199,7 +200,7 @@
   }
 
   function loadState() {
-    var empty = { sessionId: null, messages: [] };
+    var empty = { sessionId: null, messages: [], received: 0 };
     var store = storage();
     if (!store) {
       return empty;
@@ -207,9 +208,12 @@
     try {
       var saved = JSON.parse(store.getItem(STORAGE_KEY) || "null");
       if (saved && Array.isArray(saved.messages)) {
+        var messages = saved.messages.filter(function (m) { return m && typeof m.text === "string"; });
         return {
           sessionId: typeof saved.sessionId === "string" ? saved.sessionId : null,
-          messages: saved.messages.filter(function (m) { return m && typeof m.text === "string"; })
+          messages: messages,
+          received: typeof saved.received === "number" ? saved.received
+            : messages.filter(function (m) { return m.role !== "user"; }).length
         };
       }
     } catch (error) { /* unreadable: start afresh */ }
@@ -224,7 +228,8 @@
     try {
       store.setItem(STORAGE_KEY, JSON.stringify({
         sessionId: state.sessionId,
-        messages: state.messages.slice(-MAX_STORED_MESSAGES)
+        messages: state.messages.slice(-MAX_STORED_MESSAGES),
+        received: state.received || 0
       }));
     } catch (error) { /* full or refused: the conversation still works, it just won't survive a reload */ }
   }
@@ -779,14 +784,27 @@
   };
 
   ChatWidget.prototype.flush = function () {
-    while (this.outbox.length && this.socket && this.socket.connected && this.sessionConfirmed) {
+    while (this.outbox.length && this.socket && this.socket.connected && this.sessionConfirmed && !this.catchingUp) {
       this.socket.emit("user_uttered", { message: this.outbox.shift(), session_id: this.state.sessionId });
     }
   };
 
   ChatWidget.prototype.receive = function (data) {
-    if (!data || typeof data !== "object") {
+    var message = messageFromServer(data);
+    if (!message) {
       return;
+    }
+    if (this.catchingUp) {
+      this.heldBack.push(message);  // shown once the catch-up knows whether it has it
+      return;
+    }
+    this.show(message);
+  };
+
+  /** A bot or staff message as Rasa's socket.io channel sends it (or the history endpoint), else null. */
+  function messageFromServer(data) {
+    if (!data || typeof data !== "object") {
+      return null;
     }
     var message;
     if (data.staff_reply === true && typeof data.text === "string") {
@@ -804,8 +822,13 @@
         message.quickReplies = replies;
       }
     } else {
-      return;
+      return null;
     }
+    return message;
+  }
+
+  ChatWidget.prototype.show = function (message) {
+    this.state.received = (this.state.received || 0) + 1;
     this.setTyping(false);
     this.addMessage(message);
     if (message.quickReplies) {
@@ -874,13 +897,19 @@
       if (typeof id !== "string" || !id) {
         return;
       }
-      if (id !== self.state.sessionId) {
+      var resumed = id === self.state.sessionId;
+      if (!resumed) {
         self.state.sessionId = id;
+        self.state.received = 0;
         saveState(self.state);
       }
       self.sessionConfirmed = true;
       self.setConnection("online");
-      self.flush();
+      if (resumed) {
+        self.catchUp();
+      } else {
+        self.flush();
+      }
     });
     socket.on("bot_uttered", function (data) { self.receive(data); });
     socket.on("disconnect", function (reason) {
@@ -903,9 +932,56 @@
     });
   };
 
+  /**
+   * After a reload or a dropped connection: asks the web app for every bot and staff
+   * message of this conversation (the tracker is the one transcript) and shows the ones
+   * this page has not, in order, once. Messages arriving meanwhile wait, so none is shown
+   * twice; what the person typed meanwhile waits too, at most CATCH_UP_WAIT_MS.
+   */
+  ChatWidget.prototype.catchUp = function () {
+    var self = this;
+    this.catchingUp = true;
+    this.heldBack = [];
+    var finish = function (missed) {
+      if (!self.catchingUp) {
+        return;
+      }
+      self.catchingUp = false;
+      missed.forEach(function (message) { self.show(message); });
+      self.heldBack.forEach(function (message) {
+        var same = missed.findIndex(function (m) { return m.role === message.role && m.text === message.text; });
+        if (same >= 0) {
+          missed.splice(same, 1);
+        } else {
+          self.show(message);
+        }
+      });
+      self.heldBack = [];
+      self.flush();
+    };
+    var timer = setTimeout(function () { finish([]); }, CATCH_UP_WAIT_MS);
+    fetch(this.config.apiBase + "/api/conversations/history", {
+      method: "POST", credentials: "omit", headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ session_token: this.state.sessionId })
+    }).then(function (response) {
+      return response.ok ? response.json() : { messages: [] };
+    }).then(function (body) {
+      clearTimeout(timer);
+      var sent = (body && Array.isArray(body.messages) ? body.messages : []).map(function (item) {
+        return messageFromServer(item && item.role === "staff"
+          ? { staff_reply: true, text: item.text, staff_name: item.staff_name, org_name: item.org_name }
+          : { text: item && item.text, buttons: item && item.buttons });
+      }).filter(Boolean);
+      finish(sent.slice(self.state.received || 0));
+    }).catch(function () {
+      clearTimeout(timer);
+      finish([]);
+    });
+  };
+
   /** A fresh session: Rasa assigns a new id at the next session_request. */
   ChatWidget.prototype.resetConversation = function () {
-    this.state = { sessionId: null, messages: [] };
+    this.state = { sessionId: null, messages: [], received: 0 };
     this.outbox = [];
     this.sessionConfirmed = false;
     this.setTyping(false);
@@ -977,7 +1053,7 @@
 
   ChatWidget.prototype.leaveQuickly = function () {
     forgetEverything();
-    this.state = { sessionId: null, messages: [] };
+    this.state = { sessionId: null, messages: [], received: 0 };
     this.log.textContent = "";
     this.clearSuggestions();
     this.panel.hidden = true;
