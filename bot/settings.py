@@ -14,12 +14,12 @@ import secrets
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Dict, List, Optional
+from typing import Dict, List, Optional, Tuple
 
 import yaml
 from sqlalchemy.engine import URL, make_url
 
-from bot.staff_hours import staff_at_work
+from bot.staff_hours import describe_schedule, staff_at_work
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -64,6 +64,9 @@ class Settings:
     public_url: str = "http://localhost:8000"
     # Signs the session tokens of web conversations (bot/conversation_ids.py).
     web_session_secret: str = ""
+    # The reverse proxies (addresses or networks) whose X-Real-IP names the client: the
+    # web app's throttles count per client (bot/web/throttle.py).
+    trusted_proxies: Tuple[str, ...] = ("127.0.0.1", "::1")
     # How to reach the clinic itself, said by the contact_clinic answer; empty ones are left out.
     clinic_phone: str = ""
     clinic_email: str = ""
@@ -189,14 +192,18 @@ def load_settings() -> Settings:
     env = os.environ
     web_port = int(env.get("WEB_PORT", "8000"))
     rasa_url = env.get("RASA_URL") or f"http://localhost:{env.get('RASA_PORT', '5005')}"
+    staff_schedule = env.get("STAFF_SCHEDULE", "Mon-Fri 09:00-17:00")
+    staff_timezone = env.get("STAFF_TIMEZONE", "UTC")
     settings = Settings(
         org_name=env.get("ORG_NAME", "the clinic"),
-        staff_hours=env.get("STAFF_HOURS", "Monday to Friday, 9am to 5pm"),
+        # Said in every handoff message. Unset, it is STAFF_SCHEDULE in words, so the hours
+        # the bot tells people and the hours it uses to decide "someone is at work now" agree.
+        staff_hours=env.get("STAFF_HOURS") or describe_schedule(staff_schedule, staff_timezone),
         emergency_number=env.get("EMERGENCY_NUMBER", "your local emergency number (911, 999, 112 or 000)"),
         crisis_lines=_crisis_lines(env.get("CRISIS_LINES")),
         database_url=env.get("HANDOFF_DATABASE_URL") or env.get("DATABASE_URL") or default_database_url(),
-        staff_schedule=env.get("STAFF_SCHEDULE", "Mon-Fri 09:00-17:00"),
-        staff_timezone=env.get("STAFF_TIMEZONE", "UTC"),
+        staff_schedule=staff_schedule,
+        staff_timezone=staff_timezone,
         web_port=web_port,
         rasa_url=rasa_url,
         rasa_api_token=rasa_api_token(),
@@ -206,6 +213,7 @@ def load_settings() -> Settings:
         cookie_secure=env.get("STAFF_COOKIE_SECURE", "true").lower() != "false",
         public_url=env.get("PUBLIC_URL") or f"http://localhost:{web_port}",
         web_session_secret=machine_secret("WEB_SESSION_SECRET", "web_session_secret"),
+        trusted_proxies=tuple(a.strip() for a in env.get("TRUSTED_PROXIES", "127.0.0.1,::1").split(",") if a.strip()),
         clinic_phone=env.get("CLINIC_PHONE", ""),
         clinic_email=env.get("CLINIC_EMAIL", ""),
         booking_url=env.get("BOOKING_URL", ""),

@@ -3,7 +3,8 @@ from datetime import datetime, timezone
 
 import pytest
 
-from bot.staff_hours import parse_schedule, staff_at_work
+from bot.settings import load_settings
+from bot.staff_hours import describe_schedule, parse_schedule, staff_at_work
 
 # Friday 27 November 2026.
 FRIDAY_10_UTC = datetime(2026, 11, 27, 10, 0, tzinfo=timezone.utc)
@@ -31,3 +32,53 @@ def test_several_blocks_and_a_range_across_the_weekend():
 def test_a_schedule_that_cannot_be_read_is_refused_loudly(bad):
     with pytest.raises(ValueError):
         parse_schedule(bad)
+
+
+# --- STAFF_SCHEDULE in words: what the bot says when STAFF_HOURS is not set -------------
+
+@pytest.mark.parametrize("schedule, timezone, said", [
+    ("Mon-Fri 09:00-17:00", "UTC", "Monday to Friday, 9am to 5pm (UTC)"),
+    ("Mon-Fri 08:30-17:30", "Europe/London", "Monday to Friday, 8:30am to 5:30pm (Europe/London time)"),
+    ("mon-fri 9:00-12:00", "America/New_York", "Monday to Friday, 9am to noon (America/New York time)"),
+    ("Sat 10:00-13:00", "UTC", "Saturday, 10am to 1pm (UTC)"),
+    ("Mon-Sun 00:00-23:59", "UTC", "every day, midnight to 11:59pm (UTC)"),
+    ("Fri-Mon 08:00-11:00", "UTC", "Friday to Monday, 8am to 11am (UTC)"),
+    ("Mon-Fri 09:00-17:00; Sat 10:00-13:00", "Australia/Sydney",
+     "Monday to Friday, 9am to 5pm and Saturday, 10am to 1pm (Australia/Sydney time)"),
+    ("Mon-Thu 09:00-17:00; Fri 09:00-13:00; Sun 12:00-14:00", "UTC",
+     "Monday to Thursday, 9am to 5pm; Friday, 9am to 1pm and Sunday, noon to 2pm (UTC)"),
+])
+def test_the_schedule_is_said_in_words_with_its_time_zone(schedule, timezone, said):
+    assert describe_schedule(schedule, timezone) == said
+
+
+@pytest.mark.parametrize("bad", ["weekdays 9 to 5", "", "Mon-Fri 17:00-09:00", "Mon 10:00-10:00"])
+def test_a_schedule_that_cannot_be_said_honestly_is_refused(bad):
+    with pytest.raises(ValueError):
+        describe_schedule(bad, "UTC")
+
+
+@pytest.fixture
+def clean_environment(monkeypatch, tmp_path):
+    for name in ("STAFF_HOURS", "STAFF_SCHEDULE", "STAFF_TIMEZONE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setattr("bot.settings.load_dotenv", lambda *args, **kwargs: None)  # a developer's .env stays out
+    return monkeypatch
+
+
+def test_by_default_staff_hours_are_the_default_schedule_in_words(clean_environment):
+    # The same hours as the old fixed default, "Monday to Friday, 9am to 5pm", now with their zone.
+    assert load_settings().staff_hours == "Monday to Friday, 9am to 5pm (UTC)"
+
+
+def test_without_staff_hours_the_schedule_and_its_zone_are_said(clean_environment):
+    clean_environment.setenv("STAFF_SCHEDULE", "Mon-Fri 08:00-16:00; Sat 09:00-12:00")
+    clean_environment.setenv("STAFF_TIMEZONE", "Europe/Dublin")
+    assert load_settings().staff_hours == (
+        "Monday to Friday, 8am to 4pm and Saturday, 9am to noon (Europe/Dublin time)")
+
+
+def test_staff_hours_when_set_win_over_the_schedule(clean_environment):
+    clean_environment.setenv("STAFF_SCHEDULE", "Mon-Fri 08:00-16:00")
+    clean_environment.setenv("STAFF_HOURS", "weekdays 8am to 4pm, except public holidays")
+    assert load_settings().staff_hours == "weekdays 8am to 4pm, except public holidays"
