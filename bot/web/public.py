@@ -14,8 +14,9 @@ from bot.conversation_ids import WebSessions
 from bot.store.erasure import erase_conversation
 from bot.web.keys import ERASE_THROTTLE, HISTORY_THROTTLE, RASA, SETTINGS
 from bot.web.rasa_client import RasaUnavailable
-from bot.web.transcript import visitor_messages_from_tracker
 from bot.web.security import content_security_policy
+from bot.web.throttle import client_address
+from bot.web.transcript import visitor_messages_from_tracker
 
 STATIC = Path(__file__).parent / "static"
 DEMO_PAGE = STATIC / "demo" / "index.html"
@@ -92,7 +93,7 @@ async def my_conversation_history(request: web.Request) -> web.Response:
     """Every bot and staff message of the widget's own conversation, so a reply sent while
     the page was reloading or the connection was down is not lost (the tracker is the one
     transcript). Only the session token opens it, as for erasure."""
-    throttle, address = request.app[HISTORY_THROTTLE], request.remote or "unknown"
+    throttle, address = request.app[HISTORY_THROTTLE], client_address(request, request.app[SETTINGS].trusted_proxies)
     if throttle.blocked(address):
         return web.json_response({"error": "Too many requests from here; please wait a few minutes"},
                                  status=429, headers=ERASE_CORS)
@@ -123,7 +124,7 @@ async def erase_my_conversation(request: web.Request) -> web.Response:
     conversation id, a forged or an old token is refused. Attempts are throttled per
     address; nothing is returned about the conversation itself.
     """
-    throttle, address = request.app[ERASE_THROTTLE], request.remote or "unknown"
+    throttle, address = request.app[ERASE_THROTTLE], client_address(request, request.app[SETTINGS].trusted_proxies)
     if throttle.blocked(address):
         return web.json_response({"error": "Too many requests from here; please wait a few minutes"},
                                  status=429, headers=ERASE_CORS)

@@ -21,6 +21,7 @@ from bot.web.db_work import in_transaction, reading
 from bot.web.keys import LOGIN_THROTTLE, RASA, SETTINGS
 from bot.web.rasa_client import RasaUnavailable
 from bot.web.transcript import transcript_from_tracker
+from bot.web.throttle import client_address
 from bot.web.security import SESSION_COOKIE
 
 MAX_REPLY_CHARS = 4000
@@ -131,7 +132,7 @@ def _require_admin(request: web.Request) -> None:
 
 @routes.post("/staff/api/login")
 async def login(request: web.Request) -> web.Response:
-    throttle, address = request.app[LOGIN_THROTTLE], request.remote or "unknown"
+    throttle, address = request.app[LOGIN_THROTTLE], client_address(request, request.app[SETTINGS].trusted_proxies)
     if throttle.blocked(address):
         return _error(429, "Too many failed logins from here; wait a few minutes")
     if request.content_type != "application/json":

@@ -83,3 +83,20 @@ def test_expired_sessions_are_refused(db):
     session = session_for_token(db, result.token)
     session.expires_at = utcnow() - timedelta(minutes=1)
     assert session_for_token(db, result.token) is None
+
+
+def test_throttles_count_the_client_behind_a_trusted_proxy_and_ignore_anyone_elses_header():
+    from aiohttp.test_utils import make_mocked_request
+    from bot.web.throttle import client_address
+
+    def asked(remote, real_ip=None):
+        headers = {"X-Real-IP": real_ip} if real_ip else {}
+        request = make_mocked_request("POST", "/api/conversations/erase", headers=headers)
+        request._transport_peername = (remote, 1234)
+        return client_address(request.clone(remote=remote), ("127.0.0.1", "172.20.0.0/16"))
+
+    assert asked("127.0.0.1", "203.0.113.7") == "203.0.113.7"       # nginx on this machine
+    assert asked("172.20.0.5", "203.0.113.8") == "203.0.113.8"      # nginx in the compose network
+    assert asked("198.51.100.9", "203.0.113.7") == "198.51.100.9"   # a client naming itself: ignored
+    assert asked("127.0.0.1", "not an address") == "127.0.0.1"
+    assert asked("127.0.0.1") == "127.0.0.1"
