@@ -1,18 +1,40 @@
 """The audit log: every view, reply, note, claim, resolve, login and erasure, by whom and when."""
 from __future__ import annotations
 
+from datetime import timedelta, timezone
 from typing import List, Optional
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.store.models import AuditEntry
+from bot.store.models import AuditEntry, utcnow
+
+# The console refreshes an open ticket every few seconds: that is one look, not dozens.
+VIEW_COUNTS_ONCE_WITHIN = timedelta(minutes=15)
 
 
 def record(session: Session, action: str, staff_id: Optional[int] = None,
            ticket_id: Optional[int] = None, detail: Optional[str] = None) -> None:
     """`detail` is for ids and outcomes only: never a user's words, a reply or a note."""
     session.add(AuditEntry(action=action, staff_id=staff_id, ticket_id=ticket_id, detail=detail))
+
+
+def record_view(session: Session, staff_id: int, ticket_id: int) -> bool:
+    """A "view" of a ticket, unless this person's latest entry on it is a view from the last
+    15 minutes (the same opening, refreshed). Decided here, not by the page, so no client can
+    leave its views out. Returns whether a row was written."""
+    latest = session.execute(
+        select(AuditEntry).where(AuditEntry.staff_id == staff_id, AuditEntry.ticket_id == ticket_id)
+        .order_by(AuditEntry.id.desc()).limit(1)).scalar_one_or_none()
+    if latest is not None and latest.action == "view" and _aware(latest.at) > utcnow() - VIEW_COUNTS_ONCE_WITHIN:
+        return False
+    record(session, "view", staff_id=staff_id, ticket_id=ticket_id)
+    return True
+
+
+def _aware(moment):
+    """SQLite returns naive datetimes for timezone-aware columns: they are UTC."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
 def recent_entries(session: Session, limit: int = 200, offset: int = 0) -> List[AuditEntry]:

@@ -208,7 +208,7 @@ async def show_handoff(request: web.Request) -> web.Response:
 
     def work(db: Session) -> Dict[str, Any]:
         ticket = tickets.get_ticket(db, ticket_id)
-        audit.record(db, "view", staff_id=staff_id, ticket_id=ticket.id)
+        audit.record_view(db, staff_id, ticket.id)
         return {"ticket": ticket_json(ticket), "notes": [note_json(n) for n in ticket.notes]}
 
     body = await in_transaction(request, work)

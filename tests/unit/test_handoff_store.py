@@ -3,6 +3,7 @@
 PostgreSQL runs when HANDOFF_TEST_POSTGRES_URL names a database this test may empty
 (`.ci/run` starts a local server and sets it); otherwise only SQLite runs here.
 """
+from datetime import timedelta
 import os
 import time
 
@@ -90,3 +91,29 @@ def test_erasure_and_purge_remove_transcript_tickets_and_notes(url):
         assert session.execute(select(AuditEntry.ticket_id).where(AuditEntry.action == "view")).scalars().all() == [None]
         assert len(session.execute(select(AuditEntry).where(AuditEntry.action == "erasure")).all()) == 2
         assert session.execute(select(StaffUser)).first() is not None
+
+
+def test_a_ticket_refreshed_while_open_is_one_view_in_the_audit_log(url):
+    sam, kim = staff(url, "sam@c.test"), staff(url, "kim@c.test")
+    ticket_id = request_handoff(url, "someone", "rest", Priority.normal, "x").ticket_id
+
+    def views():
+        with session_factory(url)() as session:
+            return [(e.staff_id, e.action) for e in session.execute(
+                select(AuditEntry).where(AuditEntry.ticket_id == ticket_id).order_by(AuditEntry.id)).scalars()]
+
+    for _ in range(5):  # the console's refreshes of one opening
+        with session_factory(url).begin() as session:
+            audit.record_view(session, sam.id, ticket_id)
+    with session_factory(url).begin() as session:
+        audit.record_view(session, kim.id, ticket_id)  # someone else's look counts
+        audit.record(session, "reply", staff_id=sam.id, ticket_id=ticket_id)
+        audit.record_view(session, sam.id, ticket_id)  # a look after acting counts again
+    assert [a for a in views() if a[1] in ("view", "reply")] == [
+        (sam.id, "view"), (kim.id, "view"), (sam.id, "reply"), (sam.id, "view")]
+    with session_factory(url).begin() as session:
+        stale = session.execute(select(AuditEntry).where(AuditEntry.ticket_id == ticket_id)
+                                .order_by(AuditEntry.id.desc()).limit(1)).scalar_one()
+        stale.at = stale.at - audit.VIEW_COUNTS_ONCE_WITHIN - timedelta(minutes=1)
+    with session_factory(url).begin() as session:
+        assert audit.record_view(session, sam.id, ticket_id)  # opened again later: a new view
