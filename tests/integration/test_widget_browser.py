@@ -496,6 +496,21 @@ def test_a_staff_reply_sent_during_a_connection_drop_arrives_once_it_is_back(sta
     expect(widget.staff_messages).to_contain_text("Are you still there?")
 
 
+def test_crisis_numbers_can_be_tapped_to_call_and_sources_to_open(stack, page):
+    page.goto(stack.web_url + "/")
+    widget = Widget(page)
+    widget.open()
+    widget.ask("i want to kill myself tonight")
+    crisis = widget.log.locator(".cw-msg--bot", has_text="Emergency")
+    expect(crisis.first).to_be_visible()
+    expect(widget.log.locator('a[href="tel:999"]').first).to_be_visible()
+    expect(widget.log.locator('a[href="tel:116123"]').first).to_have_text("116 123")
+    # Another tab is another conversation: an answer there links its source.
+    other = Widget.answered_once(page.context.new_page(), stack)
+    source = other.answers.locator('a[href^="https://"]').first
+    expect(source).to_have_attribute("rel", "noopener noreferrer")
+
+
 def test_history_opens_only_with_the_session_token(stack):
     visitor = WebVisitor(stack.rasa_url)
     visitor.send("what is ptsd")

@@ -324,9 +324,24 @@
     }
   }
 
-  /** **bold**, [title](url) and bare http(s) URLs, as DOM nodes appended to parent. */
+  /** A number to call or text, as a link a phone dials: only digits (and a leading +) reach the href. */
+  function phoneLink(scheme, number) {
+    var digits = number.replace(/[^\d+]/g, "").replace(/(?!^)\+/g, "");
+    return el("a", { href: scheme + ":" + digits, "class": "cw-phone" }, [number]);
+  }
+
+  /**
+   * **bold**, [title](url), bare http(s) URLs, and numbers to call or text ("call 116 123",
+   * "call or text 988", "text HOME to 741741") as tel:/sms: links, as DOM nodes appended to parent.
+   */
   function renderInline(text, parent) {
-    var pattern = /\*\*([^*\n]+?)\*\*|\[([^\]\n]+)\]\(([^()\s]+)\)|(https?:\/\/[^\s<>"]+)/g;
+    var pattern = new RegExp([
+      "\\*\\*([^*\\n]+?)\\*\\*",
+      "\\[([^\\]\\n]+)\\]\\(([^()\\s]+)\\)",
+      "(https?:\\/\\/[^\\s<>\"]+)",
+      "\\b((?:call|phone|ring|dial)(?:\\s+or\\s+text)?\\s+)(\\+?\\d(?:[\\d ]{0,14}\\d)?)",
+      "\\b(text\\s+[A-Z]{2,12}\\s+to\\s+)(\\d{3,8})"
+    ].join("|"), "gi");
     var last = 0;
     var match;
     while ((match = pattern.exec(text)) !== null) {
@@ -339,6 +354,12 @@
         parent.appendChild(strong);
       } else if (match[2] !== undefined) {
         parent.appendChild(link(match[3], match[2]));
+      } else if (match[5] !== undefined) {
+        parent.appendChild(document.createTextNode(match[5]));
+        parent.appendChild(phoneLink("tel", match[6]));
+      } else if (match[7] !== undefined) {
+        parent.appendChild(document.createTextNode(match[7]));
+        parent.appendChild(phoneLink("sms", match[8]));
       } else {
         var url = bareUrl(match[4]);
         parent.appendChild(link(url, url));
