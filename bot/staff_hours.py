@@ -3,13 +3,13 @@
 STAFF_SCHEDULE is a list of day ranges with hours, separated by ";", for example
 "Mon-Fri 09:00-17:00; Sat 10:00-13:00". Times are in STAFF_TIMEZONE (an IANA name).
 `describe_schedule` turns it into the sentence the bot says ("Monday to Friday, 9am to
-5pm (UTC)"), used when STAFF_HOURS is not set, so the two cannot disagree.
+5pm UTC"), used when STAFF_HOURS is not set, so the two cannot disagree.
 """
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime, time
+from datetime import datetime, time, timedelta
 from typing import List, Optional
 from zoneinfo import ZoneInfo
 
@@ -53,6 +53,24 @@ def staff_at_work(schedule: str, timezone: str, now: Optional[datetime] = None) 
     return any(block.covers(local) for block in parse_schedule(schedule))
 
 
+def next_staffed_time(schedule: str, timezone: str, now: Optional[datetime] = None) -> Optional[datetime]:
+    """When staff are next at work: `now` if they are, else the start of the next staffed block
+    (in UTC), or None for a schedule with no hours. The widget shows it in the visitor's own zone."""
+    zone = ZoneInfo(timezone)
+    local = (now or datetime.now(ZoneInfo("UTC"))).astimezone(zone)
+    blocks = parse_schedule(schedule)
+    if any(block.covers(local) for block in blocks):
+        return local.astimezone(ZoneInfo("UTC"))
+    starts = []
+    for ahead in range(8):
+        day = (local + timedelta(days=ahead)).date()
+        for block in blocks:
+            start = datetime.combine(day, block.start, tzinfo=zone)
+            if day.weekday() in block.weekdays and start > local:
+                starts.append(start)
+    return min(starts).astimezone(ZoneInfo("UTC")) if starts else None
+
+
 def _clock(moment: time) -> str:
     """09:00 -> "9am", 17:30 -> "5:30pm", 12:00 -> "noon", 00:00 -> "midnight"."""
     if moment.minute == 0 and moment.hour in (0, 12):
@@ -72,8 +90,8 @@ def _days(block: StaffedBlock) -> str:
 
 def describe_schedule(schedule: str, timezone: str) -> str:
     """STAFF_SCHEDULE in words, with its time zone: "Mon-Fri 09:00-17:00" in UTC is
-    "Monday to Friday, 9am to 5pm (UTC)"; "Mon-Fri 09:00-17:00; Sat 10:00-13:00" in
-    Europe/London is "Monday to Friday, 9am to 5pm and Saturday, 10am to 1pm (Europe/London time)".
+    "Monday to Friday, 9am to 5pm UTC"; "Mon-Fri 09:00-17:00; Sat 10:00-13:00" in
+    Europe/London is "Monday to Friday, 9am to 5pm and Saturday, 10am to 1pm London time".
     Raises ValueError on a schedule parse_schedule refuses."""
     blocks = parse_schedule(schedule)
     if not blocks:
@@ -84,5 +102,6 @@ def describe_schedule(schedule: str, timezone: str) -> str:
                              "starts (overnight hours are not supported); set STAFF_HOURS to say the hours")
     parts = [f"{_days(block)}, {_clock(block.start)} to {_clock(block.end)}" for block in blocks]
     said = parts[0] if len(parts) == 1 else "; ".join(parts[:-1]) + " and " + parts[-1]
-    zone = "UTC" if timezone.upper() in ("UTC", "ETC/UTC", "Z") else f"{timezone.replace('_', ' ')} time"
-    return f"{said} ({zone})"
+    # No brackets: the responses often put {staff_hours} in brackets of their own.
+    zone = "UTC" if timezone.upper() in ("UTC", "ETC/UTC", "Z") else f"{timezone.split('/')[-1].replace('_', ' ')} time"
+    return f"{said} {zone}"

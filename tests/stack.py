@@ -21,6 +21,12 @@ RASA_SERVER = [sys.executable, "-m", "bot.rasa_side.server"]
 START_TIMEOUT_SECONDS = 240
 
 
+def texts(replies) -> list:
+    """The texts of the REST channel's replies; a reply with no text (the widget's handoff
+    state, sent as custom JSON) is not something a person reads."""
+    return [reply["text"] for reply in replies if reply.get("text")]
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

@@ -35,9 +35,15 @@ from bot.content_review.signoff import all_signed_off
 from bot.rasa_side.nlu.crisis_classifier import SIGNALS
 from bot.rasa_side.nlu.language_guard import UNREADABLE
 from bot.settings import PROJECT_ROOT, Settings, format_clinic_contact, format_crisis_lines, settings
+from bot.staff_hours import next_staffed_time
 
 LANGUAGES_FILE = PROJECT_ROOT / "data" / "safety" / "crisis_languages.yml"
 CRISIS_TIERS = ("crisis", "check")
+# The handoff texts after which the visitor waits for a person, and those that end the wait.
+HANDOFF_WAITING = {"utter_handoff_opened", "utter_handoff_opened_out_of_hours", "utter_handoff_already_queued",
+                   "utter_handoff_kept_after_restart", "utter_handoff_staff_already_here", "utter_crisis_handoff_opened",
+                   "utter_crisis_handoff_raised"}
+HANDOFF_ENDED = {"utter_handoff_resumed", "utter_handoff_withdrawn"}
 
 
 @lru_cache(maxsize=1)
@@ -66,7 +72,8 @@ def language_line(code: Optional[str]) -> str:
 class DeploymentResponses(TemplatedNaturalLanguageGenerator):
     def __init__(self, endpoint_config: Optional[EndpointConfig] = None, domain: Optional[Domain] = None) -> None:
         super().__init__(domain.responses if domain else {})
-        self.values = deployment_values(settings())
+        self.config = settings()
+        self.values = deployment_values(self.config)
         # Read once at start: a sign-off lands with a deployment, not while it runs.
         self.content_signed_off = all_signed_off()
 
@@ -79,7 +86,23 @@ class DeploymentResponses(TemplatedNaturalLanguageGenerator):
                  "clinic_contact_configured": bool(self.values["clinic_contact"]),
                  "content_signed_off": self.content_signed_off}
         values = {**self.values, "language_line": language_line(heard.get("language")), **kwargs}
-        return self.generate_from_slots(utter_action, slots, output_channel, **values)
+        response = self.generate_from_slots(utter_action, slots, output_channel, **values)
+        state = self.handoff_state(utter_action)
+        if response is not None and state is not None:
+            # Rasa's socket.io channel emits custom JSON as `emit(**custom)`: the payload goes under "data".
+            response["custom"] = {"data": {"handoff": state}}
+        return response
+
+    def handoff_state(self, utter_action: Text) -> Optional[Dict[str, Any]]:
+        """What the widget shows while a person is awaited (its header and banner), sent with
+        the handoff texts as custom JSON; Telegram shows none of it."""
+        if utter_action in HANDOFF_WAITING:
+            staffed = next_staffed_time(self.config.staff_schedule, self.config.staff_timezone)
+            return {"state": "waiting", "staff_from": staffed.isoformat() if staffed else None,
+                    "urgent": "crisis" in utter_action}
+        if utter_action in HANDOFF_ENDED:
+            return {"state": "ended"}
+        return None
 
 
 def latest_crisis_signals(tracker: DialogueStateTracker) -> Dict[str, Any]:

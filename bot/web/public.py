@@ -16,7 +16,7 @@ from bot.web.keys import ERASE_THROTTLE, HISTORY_THROTTLE, RASA, SETTINGS
 from bot.web.rasa_client import RasaUnavailable
 from bot.web.security import content_security_policy
 from bot.web.throttle import client_address
-from bot.web.transcript import visitor_messages_from_tracker
+from bot.web.transcript import visitor_handoff_state, visitor_messages_from_tracker
 
 STATIC = Path(__file__).parent / "static"
 DEMO_PAGE = STATIC / "demo" / "index.html"
@@ -112,7 +112,8 @@ async def my_conversation_history(request: web.Request) -> web.Response:
     except RasaUnavailable:
         return web.json_response({"error": "The conversation cannot be read just now"}, status=503,
                                  headers=ERASE_CORS)
-    return web.json_response({"messages": visitor_messages_from_tracker(tracker)}, headers=ERASE_CORS)
+    return web.json_response({"messages": visitor_messages_from_tracker(tracker),
+                              "handoff": visitor_handoff_state(tracker)}, headers=ERASE_CORS)
 
 
 @routes.post("/api/conversations/erase")

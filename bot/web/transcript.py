@@ -72,3 +72,14 @@ def visitor_messages_from_tracker(tracker: Dict) -> List[Dict]:
                        for b in (event.get("data") or {}).get("buttons") or [] if b.get("title")]
             messages.append({"role": "bot", "text": text, "at": _at(event.get("timestamp")), "buttons": buttons})
     return messages
+
+
+def visitor_handoff_state(tracker: Dict) -> Optional[Dict]:
+    """The latest handoff state the bot sent the visitor (waiting for staff, or ended), if any."""
+    state = None
+    for event in tracker.get("events", []):
+        if event.get("event") == "bot":
+            handoff = (((event.get("data") or {}).get("custom") or {}).get("data") or {}).get("handoff")
+            if isinstance(handoff, dict):
+                state = handoff
+    return state

@@ -6,16 +6,13 @@ from sqlalchemy import select
 
 from bot.store.sessions import session_factory
 from bot.store.models import HandoffTicket, Priority
+from tests.stack import texts
 
 _ids = itertools.count()
 
 
 def new_user() -> str:
     return f"integration-user-{next(_ids)}"
-
-
-def texts(replies):
-    return [reply.get("text", "") for reply in replies]
 
 
 def tickets_for(stack, conversation_id):

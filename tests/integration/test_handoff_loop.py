@@ -3,13 +3,11 @@ import json
 import time
 import uuid
 
+from tests.stack import texts
+
 
 def new_user() -> str:
     return f"handoff-{uuid.uuid4().hex[:12]}"
-
-
-def texts(replies):
-    return [r.get("text", "") for r in replies]
 
 
 def ticket_of(staff, user):

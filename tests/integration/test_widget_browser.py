@@ -464,6 +464,30 @@ def handed_off(stack, page):
     return widget, sam, ticket
 
 
+def test_while_a_person_is_awaited_the_widget_says_so_and_never_pretends_the_bot_is_typing(stack, page):
+    widget, sam, ticket = handed_off(stack, page)
+    banner = widget.panel.locator(".cw-banner")
+    expect(widget.status).to_have_text("Waiting for staff")
+    expect(banner).to_be_visible()
+    expect(banner).to_contain_text("Staff are at work and will reply here")
+    expect(banner).to_contain_text("emergency")
+    widget.ask("are you still there?")
+    expect(page.locator(".cw-typing")).to_be_hidden()
+    page.wait_for_timeout(500)
+    expect(page.locator(".cw-typing")).to_be_hidden()
+    # After a reload the wait is still shown.
+    page.reload()
+    widget = Widget(page)
+    widget.open()
+    expect(widget.status).to_have_text("Waiting for staff")
+    assert sam.post(f"/staff/api/handoffs/{ticket['id']}/messages", {"text": "Hello, Sam here."}).status_code == 201
+    expect(widget.status).to_have_text("With Sam")
+    expect(banner).to_be_hidden()
+    assert sam.post(f"/staff/api/handoffs/{ticket['id']}/resolve", {"outcome": "answered"}).status_code == 200
+    expect(widget.log).to_contain_text("back with the automated assistant")
+    expect(widget.status).to_have_text("Online")
+
+
 def test_a_staff_reply_sent_while_the_page_was_away_is_shown_on_return_once(stack, page):
     widget, sam, ticket = handed_off(stack, page)
     page.goto("about:blank")  # the visitor went to another page in this tab
@@ -491,9 +515,9 @@ def test_a_staff_reply_sent_during_a_connection_drop_arrives_once_it_is_back(sta
     assert sam.post(f"/staff/api/handoffs/{ticket['id']}/messages", {"text": "Are you still there?"}).status_code == 201
     page.wait_for_timeout(1500)
     page.context.set_offline(False)
-    expect(widget.status).to_have_text("Online")
     expect(widget.staff_messages).to_have_count(1)
     expect(widget.staff_messages).to_contain_text("Are you still there?")
+    expect(widget.status).to_have_text("With Sam")
 
 
 def test_crisis_numbers_can_be_tapped_to_call_and_sources_to_open(stack, page):

@@ -37,16 +37,16 @@ def test_a_schedule_that_cannot_be_read_is_refused_loudly(bad):
 # --- STAFF_SCHEDULE in words: what the bot says when STAFF_HOURS is not set -------------
 
 @pytest.mark.parametrize("schedule, timezone, said", [
-    ("Mon-Fri 09:00-17:00", "UTC", "Monday to Friday, 9am to 5pm (UTC)"),
-    ("Mon-Fri 08:30-17:30", "Europe/London", "Monday to Friday, 8:30am to 5:30pm (Europe/London time)"),
-    ("mon-fri 9:00-12:00", "America/New_York", "Monday to Friday, 9am to noon (America/New York time)"),
-    ("Sat 10:00-13:00", "UTC", "Saturday, 10am to 1pm (UTC)"),
-    ("Mon-Sun 00:00-23:59", "UTC", "every day, midnight to 11:59pm (UTC)"),
-    ("Fri-Mon 08:00-11:00", "UTC", "Friday to Monday, 8am to 11am (UTC)"),
+    ("Mon-Fri 09:00-17:00", "UTC", "Monday to Friday, 9am to 5pm UTC"),
+    ("Mon-Fri 08:30-17:30", "Europe/London", "Monday to Friday, 8:30am to 5:30pm London time"),
+    ("mon-fri 9:00-12:00", "America/New_York", "Monday to Friday, 9am to noon New York time"),
+    ("Sat 10:00-13:00", "UTC", "Saturday, 10am to 1pm UTC"),
+    ("Mon-Sun 00:00-23:59", "UTC", "every day, midnight to 11:59pm UTC"),
+    ("Fri-Mon 08:00-11:00", "UTC", "Friday to Monday, 8am to 11am UTC"),
     ("Mon-Fri 09:00-17:00; Sat 10:00-13:00", "Australia/Sydney",
-     "Monday to Friday, 9am to 5pm and Saturday, 10am to 1pm (Australia/Sydney time)"),
+     "Monday to Friday, 9am to 5pm and Saturday, 10am to 1pm Sydney time"),
     ("Mon-Thu 09:00-17:00; Fri 09:00-13:00; Sun 12:00-14:00", "UTC",
-     "Monday to Thursday, 9am to 5pm; Friday, 9am to 1pm and Sunday, noon to 2pm (UTC)"),
+     "Monday to Thursday, 9am to 5pm; Friday, 9am to 1pm and Sunday, noon to 2pm UTC"),
 ])
 def test_the_schedule_is_said_in_words_with_its_time_zone(schedule, timezone, said):
     assert describe_schedule(schedule, timezone) == said
@@ -68,17 +68,31 @@ def clean_environment(monkeypatch, tmp_path):
 
 def test_by_default_staff_hours_are_the_default_schedule_in_words(clean_environment):
     # The same hours as the old fixed default, "Monday to Friday, 9am to 5pm", now with their zone.
-    assert load_settings().staff_hours == "Monday to Friday, 9am to 5pm (UTC)"
+    assert load_settings().staff_hours == "Monday to Friday, 9am to 5pm UTC"
 
 
 def test_without_staff_hours_the_schedule_and_its_zone_are_said(clean_environment):
     clean_environment.setenv("STAFF_SCHEDULE", "Mon-Fri 08:00-16:00; Sat 09:00-12:00")
     clean_environment.setenv("STAFF_TIMEZONE", "Europe/Dublin")
     assert load_settings().staff_hours == (
-        "Monday to Friday, 8am to 4pm and Saturday, 9am to noon (Europe/Dublin time)")
+        "Monday to Friday, 8am to 4pm and Saturday, 9am to noon Dublin time")
 
 
 def test_staff_hours_when_set_win_over_the_schedule(clean_environment):
     clean_environment.setenv("STAFF_SCHEDULE", "Mon-Fri 08:00-16:00")
     clean_environment.setenv("STAFF_HOURS", "weekdays 8am to 4pm, except public holidays")
     assert load_settings().staff_hours == "weekdays 8am to 4pm, except public holidays"
+
+
+def test_the_next_staffed_time_is_now_at_work_else_the_start_of_the_next_block():
+    from datetime import datetime, timezone as tz
+    from bot.staff_hours import next_staffed_time
+    friday_18 = datetime(2026, 12, 4, 18, 0, tzinfo=tz.utc)  # a Friday evening
+    assert next_staffed_time("Mon-Fri 09:00-17:00", "UTC", friday_18) == datetime(2026, 12, 7, 9, 0, tzinfo=tz.utc)
+    assert next_staffed_time("Mon-Fri 09:00-17:00; Sat 10:00-13:00", "UTC", friday_18) == \
+        datetime(2026, 12, 5, 10, 0, tzinfo=tz.utc)
+    friday_10 = datetime(2026, 12, 4, 10, 0, tzinfo=tz.utc)
+    assert next_staffed_time("Mon-Fri 09:00-17:00", "UTC", friday_10) == friday_10
+    # 9am in Sydney on Monday is Sunday 22:00 UTC (summer time there).
+    assert next_staffed_time("Mon-Fri 09:00-17:00", "Australia/Sydney", friday_18) == \
+        datetime(2026, 12, 6, 22, 0, tzinfo=tz.utc)

@@ -40,7 +40,12 @@
  * token the server signed (an id it did not issue gets a fresh conversation); it is also
  * what proves ownership when the visitor deletes the conversation. It and
  * the rendered history live in sessionStorage, so a reload keeps the conversation (Rasa
- * does not replay it). Bot and staff text is rendered with createElement/textContent only:
+ * does not replay it): after a reload or a dropped connection the widget asks the web app
+ * for the conversation's bot and staff messages (POST /api/conversations/history, with the
+ * session token) and shows what it missed. The handoff texts carry custom JSON
+ * {handoff: {state, staff_from}}: while a person is awaited the header says "Waiting for
+ * staff", a banner says when staff will answer in the visitor's own time zone, and no
+ * typing indicator shows. Bot and staff text is rendered with createElement/textContent only:
  * **bold**, "- " lists and http(s) links, never as HTML.
  */
 (function () {
@@ -213,7 +218,8 @@
           sessionId: typeof saved.sessionId === "string" ? saved.sessionId : null,
           messages: messages,
           received: typeof saved.received === "number" ? saved.received
-            : messages.filter(function (m) { return m.role !== "user"; }).length
+            : messages.filter(function (m) { return m.role !== "user"; }).length,
+          handoff: saved.handoff && typeof saved.handoff === "object" ? saved.handoff : null
         };
       }
     } catch (error) { /* unreadable: start afresh */ }
@@ -229,7 +235,8 @@
       store.setItem(STORAGE_KEY, JSON.stringify({
         sessionId: state.sessionId,
         messages: state.messages.slice(-MAX_STORED_MESSAGES),
-        received: state.received || 0
+        received: state.received || 0,
+        handoff: state.handoff || null
       }));
     } catch (error) { /* full or refused: the conversation still works, it just won't survive a reload */ }
   }
@@ -508,6 +515,8 @@
         el("div", { "class": "cw-menu-wrap" }, [this.menuButton, this.menu]), closeButton])
     ]);
 
+    // While a person is awaited: when staff will answer, in the visitor's own time zone.
+    this.banner = el("p", { "class": "cw-banner", role: "note", "aria-live": "polite", hidden: true });
     this.log = el("div", {
       "class": "cw-log", role: "log", "aria-live": "polite", "aria-relevant": "additions",
       "aria-label": say("conversation"), tabindex: "0"
@@ -556,7 +565,7 @@
 
     this.panel = el("div", {
       "class": "cw-panel", id: "cw-panel", role: "dialog", "aria-labelledby": "cw-title", hidden: true
-    }, [header, el("div", { "class": "cw-body" }, [this.log, this.confirm]), this.typing, this.suggestions, form, footer]);
+    }, [header, this.banner, el("div", { "class": "cw-body" }, [this.log, this.confirm]), this.typing, this.suggestions, form, footer]);
     this.panel.addEventListener("keydown", function (event) { self.onKeydown(event); });
     // Keep the newest message in view when the panel changes size (rotation, resize,
     // suggestions appearing), unless the reader has scrolled up.
@@ -699,6 +708,7 @@
     if (lastMessage && lastMessage.role === "bot" && lastMessage.quickReplies) {
       this.showSuggestions(lastMessage.quickReplies);
     }
+    this.renderHandoff();
   };
 
   ChatWidget.prototype.messageNode = function (message, startsGroup) {
@@ -797,9 +807,9 @@
     this.addMessage({ role: "user", text: shown, ts: Date.now() });
     this.clearSuggestions();
     this.outbox.push(payload);
-    // While a person from staff has the conversation the bot is quiet: no "typing" then.
+    // While a person is awaited or has the conversation the bot is quiet: no "typing" then.
     var answered = this.state.messages.filter(function (m) { return m.role !== "user"; }).pop();
-    this.setTyping(!answered || answered.role !== "staff");
+    this.setTyping(!this.state.handoff && (!answered || answered.role !== "staff"));
     this.connect();
     this.flush();
   };
@@ -811,6 +821,10 @@
   };
 
   ChatWidget.prototype.receive = function (data) {
+    if (data && typeof data === "object" && data.handoff && typeof data.handoff === "object") {
+      this.setHandoff(data.handoff);
+      return;
+    }
     var message = messageFromServer(data);
     if (!message) {
       return;
@@ -850,6 +864,9 @@
 
   ChatWidget.prototype.show = function (message) {
     this.state.received = (this.state.received || 0) + 1;
+    if (message.role === "staff" && this.state.handoff && this.state.handoff.state === "waiting") {
+      this.setHandoff({ state: "with_staff", staffName: message.staffName });
+    }
     this.setTyping(false);
     this.addMessage(message);
     if (message.quickReplies) {
@@ -867,9 +884,49 @@
   // ---------------------------------------------------------------- connection
 
 
+  /**
+   * The handoff as the visitor should see it: "waiting" (a person was asked for; when they
+   * will answer), "with_staff" (a person has replied), "ended" (the assistant is back).
+   */
+  ChatWidget.prototype.setHandoff = function (handoff) {
+    var state = handoff && (handoff.state === "waiting" || handoff.state === "with_staff") ? handoff : null;
+    if (state && state.state === "waiting" && this.state.handoff && this.state.handoff.state === "with_staff") {
+      state = this.state.handoff;  // "still queued" after a person already replied: keep their name
+    }
+    this.state.handoff = state;
+    saveState(this.state);
+    this.renderHandoff();
+  };
+
+  ChatWidget.prototype.renderHandoff = function () {
+    var handoff = this.state.handoff;
+    this.banner.hidden = !handoff || handoff.state !== "waiting";
+    if (handoff && handoff.state === "waiting") {
+      var from = handoff.staff_from ? new Date(handoff.staff_from) : null;
+      var text;
+      if (!from || isNaN(from.getTime())) {
+        text = say("staff_reply_later");
+      } else if (from.getTime() <= Date.now() + 60 * 1000) {
+        text = say("staff_reply_now");
+      } else {
+        text = say("staff_reply_from", { time: from.toLocaleString([], {
+          weekday: "long", hour: "numeric", minute: "2-digit" }) });
+      }
+      this.banner.textContent = text + " " + say("emergency_reminder");
+      this.setTyping(false);
+    }
+    this.setConnection(this.connection || "idle");
+  };
+
   ChatWidget.prototype.setConnection = function (state) {
     this.connection = state;
-    this.status.textContent = state === "idle" ? "" : say(state);
+    var handoff = this.state && this.state.handoff;
+    var text = state === "idle" ? "" : say(state);
+    if (state === "online" && handoff) {
+      text = handoff.state === "with_staff" && handoff.staffName
+        ? say("with_staff", { staff_name: handoff.staffName }) : say("waiting_for_staff");
+    }
+    this.status.textContent = text;
     this.status.setAttribute("data-state", state);
   };
 
@@ -993,6 +1050,9 @@
           ? { staff_reply: true, text: item.text, staff_name: item.staff_name, org_name: item.org_name }
           : { text: item && item.text, buttons: item && item.buttons });
       }).filter(Boolean);
+      if (body && "handoff" in body) {
+        self.setHandoff(body.handoff);
+      }
       finish(sent.slice(self.state.received || 0));
     }).catch(function () {
       clearTimeout(timer);
