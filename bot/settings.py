@@ -64,6 +64,9 @@ class Settings:
     public_url: str = "http://localhost:8000"
     # Signs the session tokens of web conversations (bot/conversation_ids.py).
     web_session_secret: str = ""
+    # With several Rasa replicas: the Redis that carries socket.io messages between them, so a
+    # staff reply sent through one reaches a visitor connected to another (empty: one replica).
+    socketio_redis_url: str = ""
     # The reverse proxies (addresses or networks) whose X-Real-IP names the client: the
     # web app's throttles count per client (bot/web/throttle.py).
     trusted_proxies: Tuple[str, ...] = ("127.0.0.1", "::1")
@@ -213,6 +216,7 @@ def load_settings() -> Settings:
         cookie_secure=env.get("STAFF_COOKIE_SECURE", "true").lower() != "false",
         public_url=env.get("PUBLIC_URL") or f"http://localhost:{web_port}",
         web_session_secret=machine_secret("WEB_SESSION_SECRET", "web_session_secret"),
+        socketio_redis_url=env.get("SOCKETIO_REDIS_URL", ""),
         trusted_proxies=tuple(a.strip() for a in env.get("TRUSTED_PROXIES", "127.0.0.1,::1").split(",") if a.strip()),
         clinic_phone=env.get("CLINIC_PHONE", ""),
         clinic_email=env.get("CLINIC_EMAIL", ""),

@@ -7,6 +7,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 import uuid
 
 import pytest
@@ -18,7 +19,7 @@ from tests.integration.conftest import CLINIC_ENV, PASSWORD
 from tests.integration.staff_client import StaffClient, add_staff_account
 from tests.integration.test_handoff_loop import ticket_of, wait_for_ticket
 from tests.paths import MODEL, ROOT
-from tests.stack import free_port, running_stack
+from tests.stack import RASA_SERVER, free_port, running_stack
 from tests.web_visitor import WebVisitor
 
 POSTGRES_URL = os.environ.get("STACK_TEST_POSTGRES_URL")
@@ -45,7 +46,8 @@ def pg_stack(tmp_path_factory):
     env = {**CLINIC_ENV, "HANDOFF_DATABASE_URL": POSTGRES_URL, "TRACKER_DATABASE_URL": POSTGRES_URL,
            "TRACKER_DB_HOST": url.host, "TRACKER_DB_PORT": str(url.port or 5432), "TRACKER_DB_NAME": url.database,
            "TRACKER_DB_USER": url.username, "TRACKER_DB_PASSWORD": url.password or "",
-           "REDIS_HOST": "127.0.0.1", "REDIS_PORT": str(redis_port)}
+           "REDIS_HOST": "127.0.0.1", "REDIS_PORT": str(redis_port),
+           "SOCKETIO_REDIS_URL": f"redis://127.0.0.1:{redis_port}/1"}
     try:
         with running_stack(MODEL, tmp_path_factory.mktemp("pg"), env, with_web_app=True,
                            endpoints="endpoints.postgres.yml") as stack:
@@ -54,6 +56,52 @@ def pg_stack(tmp_path_factory):
     finally:
         redis.terminate()
         redis.wait(10)
+
+
+@pytest.fixture(scope="module")
+def second_replica(pg_stack, tmp_path_factory):
+    """Another Rasa server on the same PostgreSQL and Redis, as a second replica behind a proxy."""
+    port = free_port()
+    log = tmp_path_factory.mktemp("replica") / "rasa.log"
+    replica = subprocess.Popen(
+        [*RASA_SERVER, "run", "--enable-api", "--auth-token", pg_stack.token, "--port", str(port),
+         "--endpoints", "endpoints.postgres.yml", "--credentials", "credentials.yml", "--model", str(MODEL)],
+        cwd=ROOT, env=dict(pg_stack.env, RASA_URL=f"http://127.0.0.1:{port}"),
+        stdout=log.open("w"), stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 300
+        while time.monotonic() < deadline:
+            assert replica.poll() is None, log.read_text()[-3000:]
+            try:
+                if requests.get(f"http://127.0.0.1:{port}/status", timeout=2,
+                                params={"token": pg_stack.token}).json().get("model_file"):
+                    break
+            except (requests.RequestException, ValueError):
+                pass
+            time.sleep(1)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        replica.terminate()
+        replica.wait(60)
+
+
+def test_a_staff_reply_reaches_a_visitor_connected_to_the_other_replica(pg_stack, second_replica):
+    staff = StaffClient(pg_stack.web_url)
+    staff.login("pg-staff@clinic.test", PASSWORD)
+    visitor = WebVisitor(second_replica)  # the web app talks to the first replica only
+    try:
+        visitor.send("/request_human")
+        ticket = wait_for_ticket(staff, visitor.conversation_id)
+        assert staff.post(f"/staff/api/handoffs/{ticket['id']}/claim").status_code == 200
+        for text in ("Pat here, from the other replica.", "And a second reply."):
+            assert staff.post(f"/staff/api/handoffs/{ticket['id']}/messages", {"text": text}).status_code == 201
+        got = []
+        deadline = time.monotonic() + 30
+        while len(got) < 2 and time.monotonic() < deadline:
+            got += [m["text"] for m in visitor.received(timeout=2) if m.get("staff_reply")]
+        assert got == ["Pat here, from the other replica.", "And a second reply."]
+    finally:
+        visitor.close()
 
 
 def _stored_senders(url):

@@ -9,7 +9,11 @@ The protocol is Rasa's own (`session_request` → `session_confirm`, `user_utter
   there whatever `session_id` they claim;
 - bot messages go to the socket.io room of the conversation id, which only sockets
   holding its token join; a staff reply is recorded as delivered when a socket of the
-  conversation is connected to take it, and as refused when none is.
+  conversation is connected here to take it, and otherwise as not delivered yet (the
+  widget fetches what it missed when it reconnects, bot/web/public.py);
+- with several Rasa replicas (SOCKETIO_REDIS_URL), the rooms are shared through Redis
+  (python-socketio's AsyncRedisManager), so a message emitted by one replica reaches a
+  visitor whose socket is held by another.
 """
 from __future__ import annotations
 
@@ -22,7 +26,7 @@ from rasa.core.channels.socketio import SocketBlueprint, SocketIOInput, SocketIO
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
-from socketio import AsyncServer
+from socketio import AsyncRedisManager, AsyncServer
 
 from bot.conversation_ids import WebSessions
 from bot.rasa_side.channels.staff_replies import report_delivery, staff_reply_in
@@ -52,7 +56,7 @@ class WebSocketOutput(SocketIOOutput):
         connected = self._connected(recipient_id)
         await super().send_custom_json(recipient_id, json_message, **kwargs)
         await report_delivery(reply, recipient_id, Delivery(
-            connected, None if connected else "The visitor's chat window is not open, so the reply did not reach them"))
+            connected, None if connected else "The visitor's chat is not open here now; it shows the reply when it reconnects"))
 
 
 class WebSocketInput(SocketIOInput):
@@ -89,7 +93,9 @@ class WebSocketInput(SocketIOInput):
         return bound or await self._confirm(sio, sid, claimed)
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
-        sio = AsyncServer(async_mode="sanic", cors_allowed_origins=[])
+        redis_url = settings().socketio_redis_url
+        sio = AsyncServer(async_mode="sanic", cors_allowed_origins=[],
+                          client_manager=AsyncRedisManager(redis_url) if redis_url else None)
         socketio_webhook = SocketBlueprint(sio, self.socketio_path, "socketio_webhook", __name__)
         self.sio = sio  # get_output_channel() sends staff replies through it
 
