@@ -37,7 +37,10 @@ class Thresholds:
     # Set on the tuned and dev sets (tests/safety/crisis_messages.txt, heldout_*, dev2_*),
     # never on the sealed ones.
     classifier_crisis: float = 0.9  # the classifier alone calls a crisis
-    classifier_check: float = 0.5  # the classifier alone asks
+    # The classifier alone asks. 0.4 since 2026-12-02: with the crisis-grammar hard negatives
+    # the classifier scores some passive ideation lower ("nobody would notice I was gone");
+    # on dev2 0.4 kept recall 0.976 (0.5: 0.971) for 0.015 more check-ins on hard negatives.
+    classifier_check: float = 0.4
     classifier_backs: float = 0.2  # enough support for a clinician's phrase to call a crisis
     risk_word_backing: float = 0.4  # a risk word used plainly asks when the classifier gives at least this
     # ... and so does a risk word of another language (the lexicon's `check` list)
