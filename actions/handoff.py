@@ -9,8 +9,9 @@ from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.exc import SQLAlchemyError
 
 from actions.staff_alerts import alert_staff
-from bot.handoff_replies import handoff_response
-from bot.settings import settings
+from bot.handoff_replies import handoff_response, kept_response
+from bot.settings import Settings, settings
+from bot.store import outbox
 from bot.store.models import Priority
 from bot.store.tickets import Withdrawal, is_with_staff, request_handoff, withdraw_request
 
@@ -42,17 +43,30 @@ class ActionHandoff(Action):
             result = await in_worker(request_handoff, config.database_url, tracker.sender_id, channel,
                                      self.priority, self.reason)
         except SQLAlchemyError:
-            # Never the user's words or id in logs: only what failed. The bot is not paused,
-            # since nobody would be told to answer.
-            logger.exception("Could not record a %s handoff request", self.priority.value)
-            dispatcher.utter_message(response="utter_handoff_failed")
-            return []
+            # Never the user's words or id in logs: only what failed.
+            logger.exception("Could not record a %s handoff request; keeping it to write later", self.priority.value)
+            return self.keep_for_later(dispatcher, tracker.sender_id, channel, config)
         logger.info("Handoff ticket %s recorded (priority %s)", result.ticket_id, result.priority.value)
         if not result.already_queued or result.raised_to_urgent:
             alert_staff(result.ticket_id, result.priority.value, self.reason, result.raised_to_urgent,
                         config.public_url)
         # The Rasa server fills the response with the deployment's values (bot/rasa_side/nlg.py).
         dispatcher.utter_message(response=handoff_response(result, self.priority, config))
+        return [ConversationPaused()]
+
+
+    def keep_for_later(self, dispatcher: CollectingDispatcher, conversation_id: str, channel: str,
+                       config: Settings) -> List[EventType]:
+        """The store is down: the request waits in the outbox and is written as soon as it can
+        be; the person is told so. Only if it cannot even be kept is the bot not paused."""
+        try:
+            outbox.keep(config.handoff_outbox_dir, conversation_id, channel, self.priority, self.reason)
+        except OSError:
+            logger.exception("Could not keep the handoff request either")
+            dispatcher.utter_message(response="utter_handoff_failed")
+            return []
+        outbox.ensure_delivery(config.database_url, config.handoff_outbox_dir)
+        dispatcher.utter_message(response=kept_response(self.priority))
         return [ConversationPaused()]
 
 

@@ -22,3 +22,8 @@ def handoff_response(result: HandoffResult, requested: Priority, config: Setting
         return "utter_handoff_already_queued"
     at_work = staff_at_work(config.staff_schedule, config.staff_timezone)
     return "utter_handoff_opened" if at_work else "utter_handoff_opened_out_of_hours"
+
+
+def kept_response(requested: Priority) -> str:
+    """The request could not be written yet and waits in the outbox (bot/store/outbox.py)."""
+    return "utter_crisis_handoff_kept" if requested == Priority.urgent else "utter_handoff_kept"

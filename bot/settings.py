@@ -64,6 +64,8 @@ class Settings:
     public_url: str = "http://localhost:8000"
     # Signs the session tokens of web conversations (bot/conversation_ids.py).
     web_session_secret: str = ""
+    # Where requests for a person wait while the handoff store cannot be written (bot/store/outbox.py).
+    handoff_outbox_dir: Path = PROJECT_ROOT / "var" / "handoff_outbox"
     # With several Rasa replicas: the Redis that carries socket.io messages between them, so a
     # staff reply sent through one reaches a visitor connected to another (empty: one replica).
     socketio_redis_url: str = ""
@@ -217,6 +219,7 @@ def load_settings() -> Settings:
         public_url=env.get("PUBLIC_URL") or f"http://localhost:{web_port}",
         web_session_secret=machine_secret("WEB_SESSION_SECRET", "web_session_secret"),
         socketio_redis_url=env.get("SOCKETIO_REDIS_URL", ""),
+        handoff_outbox_dir=Path(env.get("HANDOFF_OUTBOX_DIR") or PROJECT_ROOT / "var" / "handoff_outbox"),
         trusted_proxies=tuple(a.strip() for a in env.get("TRUSTED_PROXIES", "127.0.0.1,::1").split(",") if a.strip()),
         clinic_phone=env.get("CLINIC_PHONE", ""),
         clinic_email=env.get("CLINIC_EMAIL", ""),

@@ -6,8 +6,8 @@ nothing. Here, for those two actions only, the Rasa server records the ticket in
 handoff store itself, with the same function and the same words as the action
 (bot/store/tickets.py, bot/handoff_replies.py), and pauses the bot. What it cannot do is
 alert the staff group on Telegram (that lives in the action server); the ticket is in
-the queue all the same. If the store cannot be written either, the person is told so
-honestly, with the emergency number, and the bot is not paused.
+the queue all the same. If the store cannot be written either, the request waits in the
+outbox (bot/store/outbox.py) and is written as soon as it can be, and the person is told so.
 """
 from __future__ import annotations
 
@@ -21,8 +21,9 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.exceptions import RasaException
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot.handoff_replies import handoff_response
+from bot.handoff_replies import handoff_response, kept_response
 from bot.settings import settings
+from bot.store import outbox
 from bot.store.models import Priority
 from bot.store.tickets import request_handoff
 
@@ -47,8 +48,16 @@ async def record_here(action: str, output_channel: Any, nlg: Any, tracker: Dialo
         result = await asyncio.get_running_loop().run_in_executor(
             None, request_handoff, config.database_url, tracker.sender_id, channel, priority, reason)
     except SQLAlchemyError:
-        logger.exception("Could not record a %s handoff request without the action server", priority.value)
-        return await _say("utter_handoff_failed", output_channel, nlg, tracker, domain)
+        logger.exception("Could not record a %s handoff request without the action server; keeping it",
+                         priority.value)
+        try:
+            outbox.keep(config.handoff_outbox_dir, tracker.sender_id, channel, priority, reason)
+        except OSError:
+            logger.exception("Could not keep the handoff request either")
+            return await _say("utter_handoff_failed", output_channel, nlg, tracker, domain)
+        outbox.ensure_delivery(config.database_url, config.handoff_outbox_dir)
+        said = await _say(kept_response(priority), output_channel, nlg, tracker, domain)
+        return [*said, ConversationPaused()]
     logger.warning("Action server unreachable: handoff ticket %s (%s) recorded by the Rasa server",
                    result.ticket_id, priority.value)
     said = await _say(handoff_response(result, priority, config), output_channel, nlg, tracker, domain)

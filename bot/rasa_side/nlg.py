@@ -42,7 +42,7 @@ CRISIS_TIERS = ("crisis", "check")
 # The handoff texts after which the visitor waits for a person, and those that end the wait.
 HANDOFF_WAITING = {"utter_handoff_opened", "utter_handoff_opened_out_of_hours", "utter_handoff_already_queued",
                    "utter_handoff_kept_after_restart", "utter_handoff_staff_already_here", "utter_crisis_handoff_opened",
-                   "utter_crisis_handoff_raised"}
+                   "utter_crisis_handoff_raised", "utter_handoff_kept", "utter_crisis_handoff_kept"}
 HANDOFF_ENDED = {"utter_handoff_resumed", "utter_handoff_withdrawn"}
 
 

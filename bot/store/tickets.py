@@ -72,9 +72,12 @@ def active_ticket(session: Session, conversation_id: str) -> Optional[HandoffTic
 
 
 def request_handoff(
-    database_url: str, conversation_id: str, channel: str, priority: Priority, reason: str
+    database_url: str, conversation_id: str, channel: str, priority: Priority, reason: str,
+    requested_at: Optional[datetime] = None,
 ) -> HandoffResult:
-    """Open a ticket, or reuse the conversation's active one (raising it to urgent if needed)."""
+    """Open a ticket, or reuse the conversation's active one (raising it to urgent if needed).
+    `requested_at`: when the person asked, for a request kept while the store was down
+    (bot/store/outbox.py); now otherwise."""
     Session = session_factory(database_url)
     with Session.begin() as session:
         ticket = active_ticket(session, conversation_id)
@@ -91,6 +94,7 @@ def request_handoff(
             priority=priority,
             status=TicketStatus.open,
             reason=reason,
+            **({"created_at": requested_at} if requested_at else {}),
         )
         session.add(ticket)
         session.flush()

@@ -5,11 +5,14 @@ environment, so the web app adds no framework of its own.
 """
 from __future__ import annotations
 
+import asyncio
+import logging
 from pathlib import Path
 
 from aiohttp import web
 
 from bot.settings import Settings
+from bot.store import outbox
 from bot.store.sessions import session_factory
 from bot.store.tickets import HandoffError
 from bot.web.rasa_client import RasaClient
@@ -18,6 +21,8 @@ from bot.web.openapi import openapi_document
 from bot.web.keys import ERASE_THROTTLE, HANDOFF_SESSIONS, HISTORY_THROTTLE, LOGIN_THROTTLE, RASA, SETTINGS
 from bot.web.security import security_headers_middleware, staff_session_middleware
 from bot.web.throttle import AddressThrottle
+
+logger = logging.getLogger(__name__)
 
 STAFF_TEMPLATES = Path(__file__).parent / "templates" / "staff"
 # path: (page name, title). Each page is its own body in templates/staff/ inside layout.html.
@@ -59,6 +64,29 @@ async def _close_rasa_client(app: web.Application) -> None:
     await app[RASA].close()
 
 
+OUTBOX_SWEEP_SECONDS = 30
+
+
+async def _sweep_handoff_outbox(app: web.Application):
+    """Requests for a person kept on this machine while the handoff store was down, written
+    every half minute (the process that kept one retries too, but it may have died since)."""
+    settings = app[SETTINGS]
+
+    async def sweep() -> None:
+        loop = asyncio.get_running_loop()
+        while True:
+            try:
+                await loop.run_in_executor(None, outbox.deliver_pending, settings.database_url,
+                                           settings.handoff_outbox_dir)
+            except Exception:  # the sweep must outlive any one failure
+                logger.exception("Sweeping the handoff outbox failed")
+            await asyncio.sleep(OUTBOX_SWEEP_SECONDS)
+
+    task = asyncio.get_running_loop().create_task(sweep())
+    yield
+    task.cancel()
+
+
 def create_app(settings: Settings) -> web.Application:
     app = web.Application(
         middlewares=[security_headers_middleware, refusals_middleware, staff_session_middleware],
@@ -74,6 +102,7 @@ def create_app(settings: Settings) -> web.Application:
     # The widget asks for what it missed at every (re)connect: generous, but not a scanner's pace.
     app[HISTORY_THROTTLE] = AddressThrottle(limit=120)
     app.on_cleanup.append(_close_rasa_client)
+    app.cleanup_ctx.append(_sweep_handoff_outbox)
     app.router.add_get("/staff/api/openapi.json", openapi)
     app.router.add_routes(staff_api.routes)
     app.router.add_get("/staff/login", _page((STAFF_TEMPLATES / "login.html").read_text(encoding="utf-8")))

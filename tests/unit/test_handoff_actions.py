@@ -45,6 +45,8 @@ def tickets(database_url):
 
 
 PAUSE = {"event": "pause", "timestamp": None}
+# A handoff store that refuses connections, as a database server that is down.
+DOWN = "postgresql://handoff:handoff@127.0.0.1:9/handoff"
 
 
 def test_request_for_a_person_records_a_normal_ticket_and_pauses_the_bot(database_url):
@@ -93,15 +95,38 @@ def test_crisis_during_an_open_request_raises_it_to_urgent(database_url):
     assert events[-1] == PAUSE
 
 
-def test_store_failure_still_tells_the_user_what_to_do(monkeypatch, tmp_path):
-    monkeypatch.setenv("EMERGENCY_NUMBER", "112")
+def test_a_request_made_while_the_store_is_down_is_kept_and_written_when_it_is_back(monkeypatch, tmp_path):
+    from bot.store import outbox
+    from bot.store.tickets import request_handoff
+    monkeypatch.setenv("HANDOFF_DATABASE_URL", DOWN)
+    monkeypatch.setenv("HANDOFF_OUTBOX_DIR", str(tmp_path / "outbox"))
+    monkeypatch.setenv("STAFF_SCHEDULE", "Mon-Sun 00:00-23:59")
     process_settings.cache_clear()
-    def broken_factory(url):
-        from sqlalchemy.exc import OperationalError
+    messages, events = run(ActionHandoff(), tracker_for("user-down"))
+    assert messages[0]["response"] == "utter_handoff_kept" and events == [PAUSE]
+    messages, events = run(ActionCrisisHandoff(), tracker_for("user-down"))  # asked again, now a crisis
+    assert messages[0]["response"] == "utter_crisis_handoff_kept" and events == [PAUSE]
+    kept = outbox.pending(tmp_path / "outbox")
+    assert len(kept) == 1 and "user-down" not in kept[0].name  # one request per conversation, no id in the name
+    asked_at = json.loads(kept[0].read_text())["requested_at"]
 
-        raise OperationalError("connect", {}, Exception("down"))
+    # The store is back: the request is written once, urgent, with the time the person asked.
+    url = f"sqlite:///{tmp_path / 'handoff.db'}"
+    request_handoff(url, "someone-else", "rest", Priority.normal, "request_human")  # the store exists again
+    assert outbox.deliver_pending(url, tmp_path / "outbox") == 1
+    assert outbox.deliver_pending(url, tmp_path / "outbox") == 0
+    [ticket] = [t for t in tickets(url) if t.conversation_id == "user-down"]
+    assert (ticket.priority, ticket.reason, ticket.channel) == (Priority.urgent, "crisis", "telegram")
+    assert ticket.created_at.replace(tzinfo=None).isoformat() == asked_at.replace("+00:00", "")
+    process_settings.cache_clear()
 
-    monkeypatch.setattr("bot.store.tickets.session_factory", broken_factory)
+
+def test_if_the_request_cannot_even_be_kept_the_person_is_told_and_the_bot_stays(monkeypatch, tmp_path):
+    monkeypatch.setenv("HANDOFF_DATABASE_URL", DOWN)
+    blocked = tmp_path / "a-file"
+    blocked.write_text("not a directory")
+    monkeypatch.setenv("HANDOFF_OUTBOX_DIR", str(blocked / "outbox"))
+    process_settings.cache_clear()
     messages, events = run(ActionHandoff(), tracker_for())
     assert messages[0]["response"] == "utter_handoff_failed"
     assert events == [], "nobody was asked to answer, so the bot must not go quiet"
