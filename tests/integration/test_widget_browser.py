@@ -488,6 +488,30 @@ def test_while_a_person_is_awaited_the_widget_says_so_and_never_pretends_the_bot
     expect(widget.status).to_have_text("Online")
 
 
+def test_kept_on_this_device_the_conversation_and_a_later_reply_survive_closing_the_tab(stack, browser):
+    page = new_page(browser)
+    widget, sam, ticket = handed_off(stack, page)
+    widget.panel.get_by_role("button", name="Keep this conversation on this device").click()
+    expect(widget.panel.locator(".cw-banner")).to_contain_text("Kept on this device until you choose")
+    context = page.context
+    page.close()  # the tab is closed
+    assert sam.post(f"/staff/api/handoffs/{ticket['id']}/messages", {"text": "Sam here, when you're back."}).status_code == 201
+    page = context.new_page()
+    page.goto(stack.web_url + "/")
+    widget = Widget(page)
+    widget.open()
+    expect(widget.user_messages.first).to_contain_text("/request_human")
+    expect(widget.staff_messages).to_have_count(1)
+    expect(widget.staff_messages).to_contain_text("Sam here, when you're back.")
+    # "Leave quickly" wipes it from the device.
+    widget.leave.click()
+    page.goto(stack.web_url + "/")
+    assert page.evaluate(f"localStorage.getItem('{STORAGE_KEY}')") is None
+    Widget(page).open()
+    expect(Widget(page).staff_messages).to_have_count(0)
+    context.close()
+
+
 def test_a_staff_reply_sent_while_the_page_was_away_is_shown_on_return_once(stack, page):
     widget, sam, ticket = handed_off(stack, page)
     page.goto("about:blank")  # the visitor went to another page in this tab

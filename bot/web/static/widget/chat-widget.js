@@ -196,17 +196,31 @@
 
   // ---------------------------------------------------------------- storage
 
-  function storage() {
+  /**
+   * Where the conversation is kept: this tab only (sessionStorage), unless the visitor chose
+   * to keep it on this device (localStorage), which survives closing the tab until "Leave
+   * quickly" or "Delete" wipes it.
+   */
+  function storage(onDevice) {
     try {
-      return window.sessionStorage;
+      return onDevice ? window.localStorage : window.sessionStorage;
     } catch (error) {
       return null;
     }
   }
 
+  function keptOnDevice() {
+    try {
+      return !!(window.localStorage && window.localStorage.getItem(STORAGE_KEY));
+    } catch (error) {
+      return false;
+    }
+  }
+
   function loadState() {
     var empty = { sessionId: null, messages: [], received: 0 };
-    var store = storage();
+    var onDevice = keptOnDevice();
+    var store = storage(onDevice);
     if (!store) {
       return empty;
     }
@@ -219,7 +233,8 @@
           messages: messages,
           received: typeof saved.received === "number" ? saved.received
             : messages.filter(function (m) { return m.role !== "user"; }).length,
-          handoff: saved.handoff && typeof saved.handoff === "object" ? saved.handoff : null
+          handoff: saved.handoff && typeof saved.handoff === "object" ? saved.handoff : null,
+          onDevice: onDevice
         };
       }
     } catch (error) { /* unreadable: start afresh */ }
@@ -227,7 +242,7 @@
   }
 
   function saveState(state) {
-    var store = storage();
+    var store = storage(!!state.onDevice);
     if (!store) {
       return;
     }
@@ -516,7 +531,14 @@
     ]);
 
     // While a person is awaited: when staff will answer, in the visitor's own time zone.
-    this.banner = el("p", { "class": "cw-banner", role: "note", "aria-live": "polite", hidden: true });
+    // ... and the choice to keep the conversation on this device, to read the reply later.
+    this.bannerText = el("p", { "class": "cw-banner-text", "aria-live": "polite" });
+    this.keepHint = el("p", { "class": "cw-banner-hint", text: say("keep_on_device_hint") });
+    this.keepButton = el("button", { type: "button", "class": "cw-button cw-button--secondary",
+      text: say("keep_on_device"), onclick: function () { self.keepOnDevice(); } });
+    this.keptNote = el("p", { "class": "cw-banner-hint", text: say("kept_on_device"), hidden: true });
+    this.banner = el("div", { "class": "cw-banner", role: "note", hidden: true },
+      [this.bannerText, this.keepButton, this.keepHint, this.keptNote]);
     this.log = el("div", {
       "class": "cw-log", role: "log", "aria-live": "polite", "aria-relevant": "additions",
       "aria-label": say("conversation"), tabindex: "0"
@@ -912,10 +934,23 @@
         text = say("staff_reply_from", { time: from.toLocaleString([], {
           weekday: "long", hour: "numeric", minute: "2-digit" }) });
       }
-      this.banner.textContent = text + " " + say("emergency_reminder");
+      this.bannerText.textContent = text + " " + say("emergency_reminder");
+      this.keepButton.hidden = this.keepHint.hidden = !!this.state.onDevice;
+      this.keptNote.hidden = !this.state.onDevice;
       this.setTyping(false);
     }
     this.setConnection(this.connection || "idle");
+  };
+
+  /** The visitor chose to keep this conversation on this device (until Leave quickly or Delete). */
+  ChatWidget.prototype.keepOnDevice = function () {
+    this.state.onDevice = true;
+    saveState(this.state);
+    try {
+      window.sessionStorage.removeItem(STORAGE_KEY);
+    } catch (error) { /* nothing to remove */ }
+    this.renderHandoff();
+    this.input.focus();  // the button it replaced is gone
   };
 
   ChatWidget.prototype.setConnection = function (state) {
@@ -1062,6 +1097,7 @@
 
   /** A fresh session: Rasa assigns a new id at the next session_request. */
   ChatWidget.prototype.resetConversation = function () {
+    forgetEverything();  // a new conversation keeps nothing of the old one, here or on the device
     this.state = { sessionId: null, messages: [], received: 0 };
     this.outbox = [];
     this.sessionConfirmed = false;
