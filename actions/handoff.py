@@ -8,7 +8,7 @@ from rasa_sdk.events import ConversationPaused, ConversationResumed, EventType
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.exc import SQLAlchemyError
 
-from actions.staff_alerts import alert_staff
+from bot.staff_alerts import alert_staff
 from bot.handoff_replies import handoff_response, kept_response
 from bot.settings import Settings, settings
 from bot.store import outbox
@@ -65,7 +65,7 @@ class ActionHandoff(Action):
             logger.exception("Could not keep the handoff request either")
             dispatcher.utter_message(response="utter_handoff_failed")
             return []
-        outbox.ensure_delivery(config.database_url, config.handoff_outbox_dir)
+        outbox.ensure_delivery(config.database_url, config.handoff_outbox_dir, config.public_url)
         dispatcher.utter_message(response=kept_response(self.priority))
         return [ConversationPaused()]
 

@@ -1,7 +1,7 @@
 """Calls to the Telegram Bot API with flood control and retries (python-telegram-bot only, no Rasa).
 
 Shared by the Rasa-side Telegram connector (bot/rasa_side/channels/) and the action
-server's staff alerts (actions/staff_alerts.py).
+server's staff alerts (bot/staff_alerts.py).
 """
 from __future__ import annotations
 

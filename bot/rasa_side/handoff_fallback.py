@@ -55,7 +55,7 @@ async def record_here(action: str, output_channel: Any, nlg: Any, tracker: Dialo
         except OSError:
             logger.exception("Could not keep the handoff request either")
             return await _say("utter_handoff_failed", output_channel, nlg, tracker, domain)
-        outbox.ensure_delivery(config.database_url, config.handoff_outbox_dir)
+        outbox.ensure_delivery(config.database_url, config.handoff_outbox_dir, config.public_url)
         said = await _say(kept_response(priority), output_channel, nlg, tracker, domain)
         return [*said, ConversationPaused()]
     logger.warning("Action server unreachable: handoff ticket %s (%s) recorded by the Rasa server",

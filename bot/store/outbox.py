@@ -6,7 +6,7 @@ conversation, so asking twice keeps one request, the more urgent one, from the f
 time) and written as soon as the store answers again: by the process that kept it, which
 retries with back-off, and by the web app every half minute (after a crash, say). The
 ticket then carries the time the person asked, so the queue shows how long they have
-waited. The file holds the conversation id, channel, priority and reason, never words.
+waited, and the staff group gets the alert it would have had (bot/staff_alerts.py). The file holds the conversation id, channel, priority and reason, never words.
 """
 from __future__ import annotations
 
@@ -22,8 +22,9 @@ from typing import List, Optional, Set
 
 from sqlalchemy.exc import SQLAlchemyError
 
+from bot.staff_alerts import alert_staff
 from bot.store.models import Priority, utcnow
-from bot.store.tickets import request_handoff
+from bot.store.tickets import HandoffResult, request_handoff
 
 logger = logging.getLogger(__name__)
 RETRY_FIRST_SECONDS, RETRY_MOST_SECONDS = 1.0, 60.0
@@ -75,10 +76,16 @@ def pending(directory: Path) -> List[Path]:
     return sorted(directory.glob("*.json"), key=lambda p: p.stat().st_mtime) if directory.exists() else []
 
 
-def deliver_pending(database_url: str, directory: Path) -> int:
+@dataclass(frozen=True)
+class Written:
+    request: PendingRequest
+    result: HandoffResult
+
+
+def deliver_pending(database_url: str, directory: Path) -> List[Written]:
     """Writes every kept request to the store (oldest first); stops at the first failure.
-    Returns how many were written."""
-    written = 0
+    Returns what was written."""
+    written: List[Written] = []
     for path in pending(directory):
         request = _read(path)
         if request is None:
@@ -92,27 +99,40 @@ def deliver_pending(database_url: str, directory: Path) -> int:
             logger.warning("Handoff store still unavailable; %d request(s) wait in the outbox", len(pending(directory)))
             break
         path.unlink(missing_ok=True)
-        written += 1
+        written.append(Written(request, result))
         logger.info("Kept handoff request written as ticket %s", result.ticket_id)
     return written
 
 
-async def keep_delivering(database_url: str, directory: Path) -> None:
+def alert_for(written: List[Written], console_url: str) -> None:
+    """The staff group alert each newly written (or newly urgent) ticket would have had."""
+    for item in written:
+        if not item.result.already_queued or item.result.raised_to_urgent:
+            alert_staff(item.result.ticket_id, item.result.priority.value, item.request.reason,
+                        item.result.raised_to_urgent, console_url)
+
+
+async def deliver_and_alert(database_url: str, directory: Path, console_url: str) -> int:
+    written = await asyncio.get_running_loop().run_in_executor(None, deliver_pending, database_url, directory)
+    alert_for(written, console_url)
+    return len(written)
+
+
+async def keep_delivering(database_url: str, directory: Path, console_url: str) -> None:
     """Retries with back-off (1 s doubling to 60 s) until the outbox is empty."""
     delay = RETRY_FIRST_SECONDS
-    loop = asyncio.get_running_loop()
     while pending(directory):
-        await loop.run_in_executor(None, deliver_pending, database_url, directory)
+        await deliver_and_alert(database_url, directory, console_url)
         if not pending(directory):
             return
         await asyncio.sleep(delay)
         delay = min(delay * 2, RETRY_MOST_SECONDS)
 
 
-def ensure_delivery(database_url: str, directory: Path) -> None:
+def ensure_delivery(database_url: str, directory: Path, console_url: str) -> None:
     """Starts this process's retry task, unless one is already running."""
     if any(not task.done() for task in _delivering):
         return
-    task = asyncio.get_running_loop().create_task(keep_delivering(database_url, directory))
+    task = asyncio.get_running_loop().create_task(keep_delivering(database_url, directory, console_url))
     _delivering.add(task)
     task.add_done_callback(_delivering.discard)

@@ -73,11 +73,10 @@ async def _sweep_handoff_outbox(app: web.Application):
     settings = app[SETTINGS]
 
     async def sweep() -> None:
-        loop = asyncio.get_running_loop()
         while True:
             try:
-                await loop.run_in_executor(None, outbox.deliver_pending, settings.database_url,
-                                           settings.handoff_outbox_dir)
+                await outbox.deliver_and_alert(settings.database_url, settings.handoff_outbox_dir,
+                                               settings.public_url)
             except Exception:  # the sweep must outlive any one failure
                 logger.exception("Sweeping the handoff outbox failed")
             await asyncio.sleep(OUTBOX_SWEEP_SECONDS)

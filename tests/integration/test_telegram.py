@@ -20,7 +20,7 @@ ALEX = {"id": 5001, "is_bot": False, "first_name": "Alex", "language_code": "en"
 @pytest.fixture(scope="module")
 def telegram(tmp_path_factory):
     standin = TelegramStandIn().start()
-    env = {**CLINIC_ENV, "TELEGRAM_BOT_TOKEN": standin.token, "TELEGRAM_MODE": "polling",
+    env = {**CLINIC_ENV, "HANDOFF_OUTBOX_DIR": str(tmp_path_factory.mktemp("outbox")), "TELEGRAM_BOT_TOKEN": standin.token, "TELEGRAM_MODE": "polling",
            "TELEGRAM_API_BASE_URL": standin.base_url, "TELEGRAM_STAFF_CHAT_ID": str(STAFF_GROUP),
            "PUBLIC_URL": "https://care.clinic.example", "TELEGRAM_POLL_PAUSE_SECONDS": "1"}
     with running_stack(MODEL, tmp_path_factory.mktemp("telegram"), env, with_web_app=True) as stack:
@@ -224,3 +224,22 @@ def test_staff_group_is_alerted_to_new_and_urgent_handoffs_without_the_users_wor
     raised = replies_to(standin, STAFF_GROUP, count + 1)[-1]
     assert raised["text"].startswith("Handoff raised to URGENT") and "(crisis)" in raised["text"]
     assert all("pills" not in m["text"] and "/human" not in m["text"] for m in standin.sent("sendMessage", STAFF_GROUP))
+
+
+def test_a_request_kept_while_the_store_was_down_becomes_a_ticket_and_an_alert(telegram):
+    """A process kept the request (the store was down) and died before writing it: the web
+    app's sweep writes it with the time the person asked, and the staff group is alerted."""
+    from pathlib import Path
+    from bot.store import outbox
+    from bot.store.models import Priority
+    from bot.store.tickets import active_ticket
+    from bot.store.sessions import session_factory
+    standin, stack = telegram
+    count = len(standin.sent("sendMessage", STAFF_GROUP))
+    kept = outbox.keep(Path(stack.env["HANDOFF_OUTBOX_DIR"]), "telegram:1010", "telegram", Priority.urgent, "crisis")
+    alert = replies_to(standin, STAFF_GROUP, count + 1, timeout=45)[-1]
+    assert alert["text"].startswith("New URGENT handoff: #") and "(crisis)" in alert["text"]
+    with session_factory(stack.handoff_database_url)() as session:
+        ticket = active_ticket(session, "telegram:1010")
+        assert ticket.created_at.replace(tzinfo=None).isoformat() == kept.requested_at.replace("+00:00", "")
+    assert outbox.pending(Path(stack.env["HANDOFF_OUTBOX_DIR"])) == []

@@ -113,8 +113,9 @@ def test_a_request_made_while_the_store_is_down_is_kept_and_written_when_it_is_b
     # The store is back: the request is written once, urgent, with the time the person asked.
     url = f"sqlite:///{tmp_path / 'handoff.db'}"
     request_handoff(url, "someone-else", "rest", Priority.normal, "request_human")  # the store exists again
-    assert outbox.deliver_pending(url, tmp_path / "outbox") == 1
-    assert outbox.deliver_pending(url, tmp_path / "outbox") == 0
+    [written] = outbox.deliver_pending(url, tmp_path / "outbox")
+    assert not written.result.already_queued and written.request.reason == "crisis"  # so staff are alerted
+    assert outbox.deliver_pending(url, tmp_path / "outbox") == []
     [ticket] = [t for t in tickets(url) if t.conversation_id == "user-down"]
     assert (ticket.priority, ticket.reason, ticket.channel) == (Priority.urgent, "crisis", "telegram")
     assert ticket.created_at.replace(tzinfo=None).isoformat() == asked_at.replace("+00:00", "")

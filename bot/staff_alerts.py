@@ -1,5 +1,9 @@
 """Optional alert to a staff Telegram group when a handoff opens or becomes urgent.
 
+Sent by whichever process writes the ticket: the action server (actions/handoff.py), or,
+for a request kept while the store was down, the process that writes it later
+(bot/store/outbox.py: the keeping process's retry or the web app's sweep).
+
 Set TELEGRAM_STAFF_CHAT_ID (with TELEGRAM_BOT_TOKEN) to turn it on. The alert holds the
 ticket number, priority, reason and a console link, never the user's words: a group
 chat is not the place for them, and staff read them after logging in.
