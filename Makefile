@@ -16,7 +16,9 @@ PYTHON310 := $(shell scripts/find_python310.sh)
 # with what data/safety/crisis_patterns.yml finds in it);
 # the rest of data/safety/ is read when the server starts, not trained; data/review/ is the
 # clinicians' sign-off, read when the server starts.
+# The NLU components' code is an input too: the crisis classifier's features come from it.
 TRAINING_INPUTS := config.yml domain.yml data/safety/emoji_words.yml data/safety/crisis_patterns.yml \
+  $(wildcard bot/safety/*.py bot/rasa_side/nlu/*.py) \
   $(shell find data -name '*.yml' -not -path 'data/safety/*' -not -path 'data/review/*' 2>/dev/null)
 
 .PHONY: help install spacy train run test unit integration stories eval bench validate clean

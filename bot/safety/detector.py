@@ -23,8 +23,12 @@ from bot.safety.spacy_pipeline import load_pipeline
 
 # Words that end the reach of a negation: "I'm not okay, I want to die" is still a crisis.
 CLAUSE_BREAKS = {",", ".", "!", "?", ";", ":", "but", "and", "so", "because", "-", "..."}
-# Safe frames whose reach is their whole clause rather than the words they overlap.
-CLAUSE_WIDE_FRAMES = {"distant_past"}
+# Safe frames whose reach is their whole clause rather than the words they overlap, and
+# the kinds of crisis they cover (data/safety/crisis_patterns.yml, `clause_wide_frames`).
+ALL_KINDS = "all"
+# The breaks across which a story about the past goes on.
+STORY_JOINS = {",", "and"}
+CARRIED_INTO_NOW = {"still", "again", "anymore"}
 
 
 @dataclass(frozen=True)
@@ -104,6 +108,7 @@ class CrisisDetector(PhraseDetector):
         self._add_all(self.safe, patterns["safe_frames"])
         self._add_all(self.risk, {"risk_word": patterns.get("risk_words", [])})
         self.risk_negation_window = int(patterns.get("risk_negation_window", self.negation_window))
+        self.clause_wide = dict(patterns.get("clause_wide_frames", {"distant_past": ALL_KINDS}))
 
     def assess(self, text: str) -> CrisisAssessment:
         return self.assess_doc(self.nlp(normalize(text)))
@@ -112,14 +117,15 @@ class CrisisDetector(PhraseDetector):
         """The same, for text this detector's pipeline has already read (lower-cased, quotes straightened)."""
         safe_spans = [(self._labels[m][0], doc[s:e]) for m, s, e in self.safe(doc)]
         clause_of = _clause_numbers(doc)
-        past_only = self._clauses_only_about_the_past(doc, safe_spans, clause_of)
         questions = self._question_clauses(doc, clause_of)
+        past_only = self._clauses_only_about_the_past(doc, safe_spans, clause_of, questions)
         judged_safe: Optional[str] = None
         for match_id, start, end in self.crisis(doc):
             category, phrase = self._labels[match_id]
             span = doc[start:end]
-            if clause_of[start] in past_only:
-                judged_safe = judged_safe or "distant_past"
+            past_frame = self._covering_past_frame(past_only.get(clause_of[start], ()), category)
+            if past_frame:
+                judged_safe = judged_safe or past_frame
                 continue
             if clause_of[start] in questions:
                 judged_safe = judged_safe or "question"
@@ -134,13 +140,44 @@ class CrisisDetector(PhraseDetector):
         return CrisisAssessment(False, safe_frame=judged_safe, risk_word=risk_word)
 
     def _clauses_only_about_the_past(
-        self, doc: Doc, safe_spans: List[Tuple[str, Span]], clause_of: List[int]
-    ) -> Set[int]:
-        """Clauses with a distant-past frame and no word that speaks of now."""
-        past = {clause_of[safe.start] for frame, safe in safe_spans if frame in CLAUSE_WIDE_FRAMES}
+        self, doc: Doc, safe_spans: List[Tuple[str, Span]], clause_of: List[int], questions: Set[int]
+    ) -> Dict[int, List[str]]:
+        """The clause-wide frames of each clause that has no word speaking of now."""
         # Exact words: "wanted" is not "want".
         present = {clause_of[t.i] for t in doc if t.text in self.present_markers}
-        return past - present
+        frames: Dict[int, List[str]] = {}
+        for frame, safe in safe_spans:
+            clause = clause_of[safe.start]
+            if frame in self.clause_wide and clause not in present:
+                frames.setdefault(clause, []).append(frame)
+        # The story goes on in the clauses joined to it by a comma or "and" ("back in 2015 I
+        # was in a dark place and planned to end it"), until a clause speaks of now or
+        # another break ("but", "so", a full stop) or a question starts something new.
+        # A word that carries the past into now ("as a teen I cut myself and I still do")
+        # takes the frame off the whole story.
+        joins = {clause_of[t.i]: t.text for t in doc if t.text in CLAUSE_BREAKS}
+        carried = {clause_of[t.i] for t in doc if t.text in CARRIED_INTO_NOW}
+        for clause in sorted(frames):
+            story, following = [clause], clause + 1
+            while joins.get(following) in STORY_JOINS and following not in frames and following not in questions:
+                story.append(following)
+                following += 1
+            if carried & set(story):
+                for part in story:
+                    frames.pop(part, None)
+                continue
+            for part in story[1:]:
+                if part in present:
+                    break
+                frames[part] = frames[clause]
+        return frames
+
+    def _covering_past_frame(self, frames, category: str) -> Optional[str]:
+        for frame in frames:
+            kinds = self.clause_wide[frame]
+            if kinds == ALL_KINDS or category in kinds:
+                return frame
+        return None
 
     def _question_clauses(self, doc: Doc, clause_of: List[int]) -> Set[int]:
         """Clauses asked as a question ("what happens if someone overdoses in a session?"):
@@ -158,13 +195,13 @@ class CrisisDetector(PhraseDetector):
         return questions
 
     def _plain_risk_word(
-        self, doc: Doc, safe_spans: List[Tuple[str, Span]], clause_of: List[int], past_only: Set[int]
+        self, doc: Doc, safe_spans: List[Tuple[str, Span]], clause_of: List[int], past_only: Dict[int, List[str]]
     ) -> Optional[str]:
         for _, start, end in self.risk(doc):
             if self._is_negated(doc, start, self.risk_negation_window):
                 continue
-            if clause_of[start] in past_only:
-                continue
+            if any(self.clause_wide[frame] == ALL_KINDS for frame in past_only.get(clause_of[start], ())):
+                continue  # a clause only about the past; a frame for some kinds leaves risk words standing
             if any(_overlap(doc[start:end], safe) for _, safe in safe_spans):
                 continue
             return doc[start:end].text

@@ -108,3 +108,34 @@ def test_a_plain_risk_word_is_reported_but_is_not_a_crisis_alone(detector):
 def test_risk_words_in_a_distant_past_sentence_do_not_count(detector):
     assessment = detector.assess("back in 2012 i ended up in the er after swallowing pills. i'm doing well now")
     assert not assessment.is_crisis and assessment.risk_word is None
+
+
+@pytest.mark.parametrize("message", [
+    # A story about the past goes on across "and" and commas ...
+    "years ago, i swallowed a bottle of pills and ended up in the icu",
+    "when i was 19 i was in a bad way and planned to end it, therapy got me through",
+    # ... someone else telling of their own past ideation ...
+    "a woman in my group shared that she tried to kill herself twice before she got help",
+    # ... and looking back on a moment in therapy that is over.
+    "in the last session i relived the day i wanted to die, and it felt like closure",
+])
+def test_crisis_phrases_in_a_story_of_the_past_are_left_to_the_classifier(detector, message):
+    assessment = detector.assess(message)
+    assert not assessment.is_crisis and assessment.safe_frame, message
+
+
+@pytest.mark.parametrize("message", [
+    # The past story is carried into now ...
+    "as a teenager i cut myself and i still do",
+    "years ago i overdosed, and i want to do it again",
+    # ... a clause after a full stop or "but" is a new statement ...
+    "back then i tried to end it. i want to end it tonight",
+    "years ago i was doing fine but i want to kill myself",
+    # ... someone else's threat or emergency is not their past ideation ...
+    "he hit me in 2019 and he's going to hurt me again tonight",
+    "my friend said she took 30 pills and she won't wake up",
+    # ... and "my friend ... wants to die" is not "my friend died".
+    "my friend and i both want to die",
+])
+def test_a_past_frame_does_not_reach_what_speaks_of_now(detector, message):
+    assert detector.assess(message).is_crisis, message

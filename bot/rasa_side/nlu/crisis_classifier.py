@@ -38,6 +38,7 @@ import yaml
 from bot.rasa_side.nlu.linear_model import LinearModel
 from bot.rasa_side.nlu.text_features import TextFeatures, TextView, view_of
 from bot.safety.crisis_examples import NOT_CRISIS, read_examples
+import bot.safety.detector as detector_module
 from bot.safety.detector import CrisisAssessment, CrisisDetector
 from bot.safety.normalize import EMOJI_FILE, normalize_for_safety
 from bot.safety.spacy_pipeline import load_pipeline
@@ -95,9 +96,11 @@ class CrisisClassifier(GraphComponent):
 
     @classmethod
     def fingerprint_addon(cls, config: Dict[str, Any]) -> Optional[str]:
-        """Rasa retrains this component when its own data files change, not only Rasa's."""
+        """Rasa retrains this component when its own data files change, not only Rasa's, and
+        when the code its features come from changes (the phrase marks, the normalisation)."""
         digest = hashlib.sha256()
-        for path in sorted(Path(config["examples"]).rglob("*.yml")) + [EMOJI_FILE, Path(config["patterns"])]:
+        code = sorted(Path(__file__).parent.glob("*.py")) + sorted(Path(detector_module.__file__).parent.glob("*.py"))
+        for path in sorted(Path(config["examples"]).rglob("*.yml")) + [EMOJI_FILE, Path(config["patterns"])] + code:
             digest.update(str(path).encode())
             digest.update(path.read_bytes())
         return digest.hexdigest()
