@@ -1,10 +1,10 @@
 """The audit log: every view, reply, note, claim, resolve, login and erasure, by whom and when."""
 from __future__ import annotations
 
-from datetime import timedelta, timezone
-from typing import List, Optional
+from datetime import datetime, timedelta, timezone
+from typing import Dict, List, Optional
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot.store.models import AuditEntry, utcnow
@@ -40,3 +40,13 @@ def _aware(moment):
 def recent_entries(session: Session, limit: int = 200, offset: int = 0) -> List[AuditEntry]:
     statement = select(AuditEntry).order_by(AuditEntry.id.desc()).limit(limit).offset(offset)
     return list(session.execute(statement).scalars())
+
+
+def last_replies(session: Session, ticket_ids: List[int]) -> Dict[int, datetime]:
+    """When staff last replied on each ticket (the audit log's "reply" entries)."""
+    if not ticket_ids:
+        return {}
+    rows = session.execute(select(AuditEntry.ticket_id, func.max(AuditEntry.at))
+                           .where(AuditEntry.ticket_id.in_(ticket_ids), AuditEntry.action == "reply")
+                           .group_by(AuditEntry.ticket_id))
+    return {ticket_id: _aware(at) for ticket_id, at in rows}

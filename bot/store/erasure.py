@@ -10,11 +10,12 @@ import time
 from dataclasses import dataclass
 from typing import Iterable, List
 
-from sqlalchemy import Column, Float, Integer, MetaData, String, Table, delete, func, inspect, select, update
+from sqlalchemy import delete, func, select, update
 
 from bot.store import audit
 from bot.store.sessions import plain_engine_for, session_factory
 from bot.store.models import AuditEntry, HandoffNote, HandoffTicket, ReplyDelivery
+from bot.store.tracker_events import EVENTS, has_events
 
 
 @dataclass(frozen=True)
@@ -24,27 +25,13 @@ class ErasureReport:
     tickets: int
 
 
-# The columns of Rasa 3.6's SQLTrackerStore table that erasure needs (rasa/core/tracker_store.py).
-EVENTS = Table(
-    "events", MetaData(),
-    Column("id", Integer, primary_key=True),
-    Column("sender_id", String(255), nullable=False),
-    Column("timestamp", Float),
-)
-
-
-def _has_events(tracker_database_url: str) -> bool:
-    """Rasa creates its table with the first conversation; before that there is nothing to erase."""
-    return inspect(plain_engine_for(tracker_database_url)).has_table("events")
-
-
 def erase_conversations(handoff_database_url: str, tracker_database_url: str,
                         conversation_ids: Iterable[str], reason: str) -> ErasureReport:
     ids: List[str] = list(conversation_ids)
     if not ids:
         return ErasureReport(0, 0, 0)
     deleted_events = 0
-    if _has_events(tracker_database_url):
+    if has_events(tracker_database_url):
         with plain_engine_for(tracker_database_url).begin() as connection:
             deleted_events = connection.execute(delete(EVENTS).where(EVENTS.c.sender_id.in_(ids))).rowcount
     with session_factory(handoff_database_url).begin() as session:
@@ -69,7 +56,7 @@ def purge_older_than(handoff_database_url: str, tracker_database_url: str, days:
     """Conversations whose last message is older than `days`, with their tickets."""
     cutoff = time.time() - days * 86400
     stale: List[str] = []
-    if _has_events(tracker_database_url):
+    if has_events(tracker_database_url):
         with plain_engine_for(tracker_database_url).connect() as connection:
             stale = list(connection.execute(
                 select(EVENTS.c.sender_id).group_by(EVENTS.c.sender_id)

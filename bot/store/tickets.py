@@ -146,6 +146,14 @@ def list_tickets(session: Session, query: QueueFilter) -> List[HandoffTicket]:
     return list(session.execute(statement.limit(query.limit).offset(query.offset)).scalars())
 
 
+def active_tickets(session: Session, limit: int = 200) -> List[HandoffTicket]:
+    """Open and claimed tickets, in the queue order (urgent first, then oldest)."""
+    urgent_first = case((HandoffTicket.priority == Priority.urgent, 0), else_=1)
+    return list(session.execute(
+        select(HandoffTicket).where(HandoffTicket.status.in_(ACTIVE_STATUSES))
+        .order_by(urgent_first, HandoffTicket.created_at, HandoffTicket.id).limit(limit)).scalars())
+
+
 def count_by_status(session: Session) -> Dict[str, int]:
     counts = {status.value: 0 for status in TicketStatus}
     rows = session.execute(select(HandoffTicket.status, func.count()).group_by(HandoffTicket.status))

@@ -16,7 +16,7 @@ from bot.store import outbox
 from bot.store.sessions import session_factory
 from bot.store.tickets import HandoffError
 from bot.web.rasa_client import RasaClient
-from bot.web import public, staff_api
+from bot.web import public, staff_api, staff_events
 from bot.web.openapi import openapi_document
 from bot.web.keys import ERASE_THROTTLE, HANDOFF_SESSIONS, HISTORY_THROTTLE, LOGIN_THROTTLE, RASA, SETTINGS
 from bot.web.security import security_headers_middleware, staff_session_middleware
@@ -104,6 +104,7 @@ def create_app(settings: Settings) -> web.Application:
     app.cleanup_ctx.append(_sweep_handoff_outbox)
     app.router.add_get("/staff/api/openapi.json", openapi)
     app.router.add_routes(staff_api.routes)
+    app.router.add_routes(staff_events.routes)
     app.router.add_get("/staff/login", _page((STAFF_TEMPLATES / "login.html").read_text(encoding="utf-8")))
     for path, (name, title) in STAFF_PAGES.items():
         app.router.add_get(path, _page(render_staff_page(name, title)))

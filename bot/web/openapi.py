@@ -69,6 +69,13 @@ def openapi_document() -> Dict[str, Any]:
                     "intent": {"type": "string", "nullable": True},
                     "confidence": {"type": "number", "nullable": True},
                     "staff_name": {"type": "string"}, "buttons": {"type": "array", "items": {"type": "string"}}}},
+                "QueueSnapshot": {"type": "object", "properties": {
+                    "counts": {"type": "object", "additionalProperties": {"type": "integer"}},
+                    "items": {"type": "array", "items": {"allOf": [_ref("Ticket"), {"type": "object", "properties": {
+                        "last_user_at": {"type": "string", "format": "date-time", "nullable": True},
+                        "last_user_preview": {"type": "string", "nullable": True},
+                        "last_staff_reply_at": {"type": "string", "format": "date-time", "nullable": True},
+                        "awaiting_reply": {"type": "boolean"}}}]}}}},
                 "Note": {"type": "object", "properties": {
                     "id": {"type": "integer"}, "text": {"type": "string"},
                     "created_at": {"type": "string", "format": "date-time"}, "staff": _ref("Staff")}},
@@ -104,6 +111,17 @@ def openapi_document() -> Dict[str, Any]:
                 "responses": {"200": _json({"type": "object", "properties": {
                     "counts": {"type": "object", "additionalProperties": {"type": "integer"}},
                     "items": {"type": "array", "items": _ref("Ticket")}}}), "401": ERRORS["401"]}}},
+            "/staff/api/queue": {"get": {
+                "summary": "The active handoffs with the person's last message and whether it waits for a reply "
+                           "(what the `queue` event carries; for a page whose event stream dropped)",
+                "responses": {"200": _json(_ref("QueueSnapshot")), "401": ERRORS["401"]}}},
+            "/staff/api/events": {"get": {
+                "summary": "Server-sent events: `queue` (the queue snapshot, on connect and on every change), "
+                           "`ticket` (with ?ticket=ID: that handoff changed; fetch it again), `logout`",
+                "parameters": [{"name": "ticket", "in": "query", "schema": {"type": "integer"}}],
+                "responses": {"200": {"description": "An event stream",
+                                      "content": {"text/event-stream": {"schema": {"type": "string"}}}},
+                              "401": ERRORS["401"]}}},
             "/staff/api/handoffs/{ticket_id}": {"get": {
                 "summary": "A handoff with its whole transcript (from Rasa's tracker store) and notes",
                 "parameters": [TICKET_ID],

@@ -15,12 +15,13 @@ import time
 from datetime import timedelta
 from pathlib import Path
 
-from sqlalchemy import Column, Float, Integer, MetaData, String, Table, Text, insert
+from sqlalchemy import insert
 
 from bot.store.sessions import engine_for, plain_engine_for, session_factory
 from bot.store.tickets import OUTCOMES
 from bot.store.models import HandoffTicket, Priority, TicketStatus, utcnow
 from bot.store.staff_accounts import add_user
+from bot.store.tracker_events import EVENTS
 from tests.benchmarks.bench_conversation import MODEL, percentiles, timed
 from tests.integration.staff_client import StaffClient
 from tests.stack import running_stack
@@ -29,15 +30,6 @@ TICKETS = 10_000
 MESSAGES_PER_CONVERSATION = 10
 REQUESTS = 300
 PASSWORD = "benchmark password"
-
-# Rasa 3.6's SQLTrackerStore table, created here so the store can be seeded before Rasa starts.
-EVENTS = Table(
-    "events", MetaData(),
-    Column("id", Integer, primary_key=True), Column("sender_id", String(255), nullable=False, index=True),
-    Column("type_name", String(255), nullable=False), Column("timestamp", Float),
-    Column("intent_name", String(255)), Column("action_name", String(255)), Column("data", Text),
-)
-
 
 def seed_tracker(url: str) -> None:
     engine = plain_engine_for(url)

@@ -12,7 +12,8 @@ from sqlalchemy import insert, select
 
 from bot.store import audit
 from bot.store.sessions import engine_for, session_factory
-from bot.store.erasure import EVENTS, erase_conversation, purge_older_than
+from bot.store.erasure import erase_conversation, purge_older_than
+from bot.store.tracker_events import EVENTS
 from bot.store.tickets import NotYours, QueueFilter, WrongState, add_note, claim, list_tickets, request_handoff, resolve
 from bot.store.models import AuditEntry, Base, HandoffNote, Priority, StaffUser
 from bot.store.staff_accounts import add_user
@@ -75,8 +76,9 @@ def test_erasure_and_purge_remove_transcript_tickets_and_notes(url):
     old, recent = time.time() - 100 * 86400, time.time()
     with engine.begin() as connection:
         connection.execute(insert(EVENTS), [
-            {"sender_id": "gone", "timestamp": recent}, {"sender_id": "old", "timestamp": old},
-            {"sender_id": "kept", "timestamp": recent}])
+            {"sender_id": "gone", "type_name": "user", "timestamp": recent},
+            {"sender_id": "old", "type_name": "user", "timestamp": old},
+            {"sender_id": "kept", "type_name": "user", "timestamp": recent}])
     ticket_id = request_handoff(url, "gone", "rest", Priority.normal, "x").ticket_id
     request_handoff(url, "old", "rest", Priority.normal, "x")
     with session_factory(url).begin() as session:

@@ -65,6 +65,7 @@ async function startSession() {
   api.csrf = session.csrf_token;
   document.getElementById("who").textContent = `${session.staff.display_name} (${session.staff.role})`;
   if (session.staff.role === "admin") document.getElementById("audit-link").hidden = false;
+  alerts.start(session.staff);
   document.getElementById("logout").addEventListener("click", async () => {
     await api.call("POST", "/staff/api/logout", {});
     window.location.assign("/staff/login");
@@ -72,15 +73,124 @@ async function startSession() {
   return session;
 }
 
-// Polls while the tab is visible; the queue and a ticket stay live without a reload.
-function everyFewSeconds(refresh, seconds = 4) {
-  const tick = async () => {
-    if (!document.hidden) {
-      try { await refresh(); showError(null); } catch (error) { showError(error); }
+function ago(iso) {
+  if (!iso) return "";
+  const minutes = Math.max(0, Math.round((Date.now() - new Date(iso).getTime()) / 60000));
+  if (minutes < 1) return "just now";
+  if (minutes < 60) return `${minutes} min`;
+  const hours = Math.floor(minutes / 60);
+  return hours < 24 ? `${hours} h ${minutes % 60} min` : `${Math.floor(hours / 24)} d`;
+}
+
+// Alerts for the person at this console: the tab title counts the open handoffs, and a
+// new handoff (or a new message on one they hold) plays a sound and, when they allowed it,
+// shows a desktop notification. Notifications name the ticket, never the person's words:
+// they can appear on a locked or shared screen.
+const alerts = {
+  me: null,
+  baseTitle: document.title,
+  seen: null, // ticket id -> the last user message time already alerted on
+  audio: null,
+
+  start(staff) {
+    this.me = staff;
+    const button = document.getElementById("alerts");
+    const show = () => {
+      const granted = "Notification" in window && Notification.permission === "granted";
+      button.textContent = granted ? "Alerts on" : "Turn on alerts";
+      button.setAttribute("aria-pressed", String(granted));
+    };
+    button.addEventListener("click", async () => {
+      // A sound may only start after a click on the page (browsers' autoplay rules).
+      this.audio = this.audio || new (window.AudioContext || window.webkitAudioContext)();
+      if ("Notification" in window && Notification.permission === "default") await Notification.requestPermission();
+      show();
+      this.beep(1);
+    });
+    show();
+  },
+
+  beep(times) {
+    if (!this.audio) return;
+    for (let i = 0; i < times; i += 1) {
+      const tone = this.audio.createOscillator();
+      const volume = this.audio.createGain();
+      volume.gain.value = 0.15;
+      tone.frequency.value = 880;
+      tone.connect(volume).connect(this.audio.destination);
+      const at = this.audio.currentTime + i * 0.35;
+      tone.start(at);
+      tone.stop(at + 0.2);
     }
+  },
+
+  notify(title, ticket) {
+    if ("Notification" in window && Notification.permission === "granted") {
+      const note = new Notification(title, { tag: `handoff-${ticket.id}`, body: "Open the staff console to answer." });
+      note.onclick = () => { window.focus(); window.location.assign(`/staff/tickets/${ticket.id}`); };
+    }
+    this.beep(ticket.priority === "urgent" ? 3 : 1);
+  },
+
+  update(snapshot) {
+    const open = snapshot.items.filter((t) => t.status === "open");
+    const urgent = open.filter((t) => t.priority === "urgent").length;
+    document.title = (open.length ? `(${open.length}${urgent ? `, ${urgent} urgent` : ""}) ` : "") + this.baseTitle;
+    const first = this.seen === null;
+    const seen = new Map();
+    for (const t of snapshot.items) {
+      seen.set(t.id, t.last_user_at);
+      if (first) continue;
+      const mine = t.assigned_staff && this.me && t.assigned_staff.id === this.me.id;
+      if (!this.seen.has(t.id)) {
+        this.notify(`${t.priority === "urgent" ? "URGENT handoff" : "New handoff"} #${t.id}`, t);
+      } else if (mine && t.awaiting_reply && t.last_user_at && t.last_user_at !== this.seen.get(t.id)) {
+        this.notify(`New message on handoff #${t.id}`, t);
+      }
+    }
+    this.seen = seen;
+  },
+};
+
+// Every page but login keeps the event stream open (bot/web/staff_events.py). While it is
+// down the page polls the same snapshot every few seconds, and says so; the browser
+// reconnects the stream by itself, or the page does after an error it will not retry.
+function liveEvents({ ticket, onQueue, onTicket }) {
+  const status = document.getElementById("live-status");
+  let source = null;
+  let polling = null;
+  let retry = null;
+  const queue = (snapshot) => { alerts.update(snapshot); if (onQueue) onQueue(snapshot); };
+  const poll = async () => {
+    try {
+      queue(await api.call("GET", "/staff/api/queue"));
+      if (onTicket) await onTicket();
+      showError(null);
+    } catch (error) { showError(error); }
   };
-  tick();
-  return setInterval(tick, seconds * 1000);
+  const startPolling = () => {
+    status.textContent = "Reconnecting… (checking every 5 s)";
+    if (!polling) { poll(); polling = setInterval(poll, 5000); }
+  };
+  const connect = () => {
+    source = new EventSource(ticket ? `/staff/api/events?ticket=${encodeURIComponent(ticket)}` : "/staff/api/events");
+    source.addEventListener("open", () => {
+      status.textContent = "Live";
+      clearInterval(polling);
+      polling = null;
+    });
+    source.addEventListener("queue", (event) => queue(JSON.parse(event.data)));
+    source.addEventListener("ticket", () => { if (onTicket) onTicket().catch(showError); });
+    source.addEventListener("logout", () => window.location.assign("/staff/login"));
+    source.addEventListener("error", () => {
+      startPolling();
+      if (source.readyState === EventSource.CLOSED) {
+        clearTimeout(retry);
+        retry = setTimeout(connect, 10000);
+      }
+    });
+  };
+  connect();
 }
 
 const pages = {
@@ -101,22 +211,30 @@ const pages = {
 
   async queue() {
     await startSession();
-    everyFewSeconds(async () => {
-      const [active, claimed] = await Promise.all([
-        api.call("GET", "/staff/api/handoffs?status=open&limit=200"),
-        api.call("GET", "/staff/api/handoffs?status=claimed&limit=200"),
-      ]);
-      const c = active.counts;
+    let latest = null;
+    const render = (snapshot) => {
+      latest = snapshot;
+      const c = snapshot.counts;
       document.getElementById("counts").textContent =
         `${c.open} open · ${c.claimed} claimed · ${c.resolved} resolved`;
-      const tickets = [...active.items, ...claimed.items];
-      fillTable("queue", tickets.map((t) => {
-        const tr = row([`#${t.id}`, t.priority, t.status, t.channel, t.reason, when(t.created_at),
+      fillTable("queue", snapshot.items.map((t) => {
+        // An open ticket waits since it was opened; a claimed one since the person's message
+        // that no one has answered yet.
+        const waitingSince = t.status === "open" ? t.created_at : (t.awaiting_reply ? t.last_user_at : null);
+        const waiting = waitingSince ? `${ago(waitingSince)}${t.status === "claimed" ? " unanswered" : ""}` : "";
+        const tr = row([`#${t.id}`, t.priority, t.status, t.channel, t.reason, waiting, "",
           t.assigned_staff ? t.assigned_staff.display_name : ""], `/staff/tickets/${t.id}`);
+        const last = tr.children[6];
+        if (t.last_user_preview) {
+          last.append(el("span", t.last_user_preview, "preview"), el("span", ` · ${ago(t.last_user_at)} ago`, "meta"));
+        }
         if (t.priority === "urgent") tr.classList.add("urgent");
         return tr;
       }));
-    });
+    };
+    liveEvents({ onQueue: render });
+    // The waiting times move on between events.
+    setInterval(() => { if (latest) render(latest); }, 30000);
   },
 
   async ticket() {
@@ -187,7 +305,8 @@ const pages = {
       const box = document.getElementById("note");
       act(async () => { await api.call("POST", `/staff/api/handoffs/${id}/notes`, { text: box.value }); box.value = ""; });
     });
-    everyFewSeconds(refresh);
+    await refresh();
+    liveEvents({ ticket: id, onTicket: refresh });
   },
 
   async review() {
@@ -211,10 +330,12 @@ const pages = {
     };
     form.addEventListener("submit", (event) => { event.preventDefault(); search().catch(showError); });
     search().catch(showError);
+    liveEvents({});
   },
 
   async audit() {
     await startSession();
+    liveEvents({});
     const data = await api.call("GET", "/staff/api/audit");
     fillTable("audit", data.items.map((e) => row([when(e.at), e.staff ? e.staff.display_name : "",
       e.action, e.ticket_id ? `#${e.ticket_id}` : "", e.detail])));

@@ -1,0 +1,69 @@
+"""Rasa's tracker store, read from outside Rasa: the table its SQLTrackerStore writes.
+
+Rasa owns the transcript; the web app only reads this table to see which conversations
+moved (the staff console's live events, bot/web/staff_events.py) and deletes from it to
+erase a conversation (bot/store/erasure.py). The columns are Rasa 3.6's
+(rasa/core/tracker_store.py, SQLTrackerStore.SQLEvent).
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Dict, Iterable, Optional
+
+from sqlalchemy import Column, Float, Integer, MetaData, String, Table, Text, func, inspect, select
+
+from bot.store.sessions import plain_engine_for
+
+EVENTS = Table(
+    "events", MetaData(),
+    Column("id", Integer, primary_key=True),
+    Column("sender_id", String(255), nullable=False, index=True),
+    Column("type_name", String(255), nullable=False),
+    Column("timestamp", Float),
+    Column("intent_name", String(255)),
+    Column("action_name", String(255)),
+    Column("data", Text),
+)
+# The start of a user message shown in the staff queue.
+PREVIEW_CHARS = 140
+
+
+@dataclass(frozen=True)
+class Activity:
+    """Where one conversation stands in the tracker store."""
+    last_event_id: int
+    last_user_at: Optional[float] = None
+    last_user_preview: Optional[str] = None
+
+
+def has_events(tracker_database_url: str) -> bool:
+    """Rasa creates its table with the first conversation; before that there is nothing in it."""
+    return inspect(plain_engine_for(tracker_database_url)).has_table("events")
+
+
+def activity_of(tracker_database_url: str, conversation_ids: Iterable[str]) -> Dict[str, Activity]:
+    """The latest event of each conversation, and its latest user message (time and start of text)."""
+    ids = sorted(set(conversation_ids))
+    if not ids or not has_events(tracker_database_url):
+        return {}
+    with plain_engine_for(tracker_database_url).connect() as connection:
+        latest = dict(connection.execute(
+            select(EVENTS.c.sender_id, func.max(EVENTS.c.id)).where(EVENTS.c.sender_id.in_(ids))
+            .group_by(EVENTS.c.sender_id)).all())
+        last_user = select(func.max(EVENTS.c.id)).where(
+            EVENTS.c.sender_id.in_(ids), EVENTS.c.type_name == "user").group_by(EVENTS.c.sender_id)
+        users = {row.sender_id: row for row in connection.execute(
+            select(EVENTS.c.sender_id, EVENTS.c.timestamp, EVENTS.c.data).where(EVENTS.c.id.in_(last_user)))}
+    return {cid: Activity(event_id, users[cid].timestamp if cid in users else None,
+                          _preview(users[cid].data) if cid in users else None)
+            for cid, event_id in latest.items()}
+
+
+def _preview(data: Optional[str]) -> Optional[str]:
+    try:
+        text = json.loads(data or "{}").get("text") or ""
+    except ValueError:
+        return None
+    text = " ".join(text.split())
+    return text if len(text) <= PREVIEW_CHARS else text[:PREVIEW_CHARS - 1] + "…"
