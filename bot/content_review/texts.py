@@ -3,7 +3,8 @@
 A text is one variant of a response (domain.yml, data/responses/), one Telegram text
 (bot/rasa_side/channels/telegram_texts.yml), one widget text
 (bot/web/static/widget/texts.json), the line shown in a language the assistant cannot read
-(data/safety/crisis_languages.yml), or the default crisis lines (bot/settings.py). Its key
+(data/safety/crisis_languages.yml), one prepared reply of the staff console
+(data/staff/canned_replies.yml), or the default crisis lines (bot/settings.py). Its key
 names where it lives, so a sign-off follows the text and its hash follows the wording.
 """
 from __future__ import annotations
@@ -24,6 +25,7 @@ RESPONSES_DIR = PROJECT_ROOT / "data" / "responses"
 TELEGRAM_TEXTS = PROJECT_ROOT / "bot" / "rasa_side" / "channels" / "telegram_texts.yml"
 WIDGET_TEXTS = PROJECT_ROOT / "bot" / "web" / "static" / "widget" / "texts.json"
 LANGUAGES_FILE = PROJECT_ROOT / "data" / "safety" / "crisis_languages.yml"
+CANNED_REPLIES_FILE = PROJECT_ROOT / "data" / "staff" / "canned_replies.yml"
 
 LINK = re.compile(r"https://[^\s)\]>\"']+")
 
@@ -81,6 +83,15 @@ def _language_lines() -> Iterator[Text]:
                    condition=entry.get("name", code), links=tuple(LINK.findall(body)))
 
 
+def _canned_replies() -> Iterator[Text]:
+    document = yaml.safe_load(CANNED_REPLIES_FILE.read_text(encoding="utf-8")) or {}
+    for entry in document.get("canned_replies") or []:
+        body = str(entry.get("text") or "")
+        yield Text(key=f"canned {entry.get('key')}", group="Staff prepared replies",
+                   source_file=_relative(CANNED_REPLIES_FILE), body=body,
+                   condition=f"staff choose \"{entry.get('title')}\"", links=tuple(LINK.findall(body)))
+
+
 def _crisis_lines() -> Iterator[Text]:
     body = format_crisis_lines([CrisisLine(e["region"], e["service"], e["contact"]) for e in DEFAULT_CRISIS_LINES])
     yield Text(key="crisis_lines default", group="Crisis lines (default, unless CRISIS_LINES is set)",
@@ -107,5 +118,6 @@ def all_texts() -> List[Text]:
     texts.extend(_flat(WIDGET_TEXTS, "widget", "Website widget texts",
                        json.loads(WIDGET_TEXTS.read_text(encoding="utf-8"))))
     texts.extend(_language_lines())
+    texts.extend(_canned_replies())
     texts.extend(_crisis_lines())
     return texts

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from bot.store import audit
 from bot.store.sessions import session_factory
-from bot.store.models import HandoffNote, HandoffTicket, Priority, StaffUser, TicketStatus, utcnow
+from bot.store.models import HandoffNote, HandoffTicket, Priority, Role, StaffUser, TicketStatus, utcnow
 
 ACTIVE_STATUSES = (TicketStatus.open, TicketStatus.claimed)
 # How a handoff ended; the console offers these when resolving.
@@ -190,6 +190,33 @@ def ticket_owned_by(session: Session, ticket_id: int, staff: StaffUser) -> Hando
         raise WrongState("Claim this handoff first")
     if ticket.assigned_staff_id != staff.id:
         raise NotYours(f"Claimed by {ticket.assigned_staff.display_name}")
+    return ticket
+
+
+def _held_by_or_admin(session: Session, ticket_id: int, staff: StaffUser) -> HandoffTicket:
+    """The claimed ticket, if `staff` holds it or is an admin (who may take it off someone away)."""
+    ticket = get_ticket(session, ticket_id)
+    if ticket.status != TicketStatus.claimed:
+        raise WrongState("Only a claimed handoff can be released or handed on")
+    if ticket.assigned_staff_id != staff.id and staff.role != Role.admin:
+        raise NotYours(f"Claimed by {ticket.assigned_staff.display_name}")
+    return ticket
+
+
+def release(session: Session, ticket_id: int, staff: StaffUser) -> HandoffTicket:
+    """Back to the queue for anyone to claim; the person stays with staff (the bot stays paused)."""
+    ticket = _held_by_or_admin(session, ticket_id, staff)
+    ticket.status, ticket.assigned_staff_id = TicketStatus.open, None
+    return ticket
+
+
+def reassign(session: Session, ticket_id: int, staff: StaffUser, to_staff_id: int) -> HandoffTicket:
+    """Hand a claimed ticket to another member of staff."""
+    ticket = _held_by_or_admin(session, ticket_id, staff)
+    colleague = session.get(StaffUser, to_staff_id)
+    if colleague is None or not colleague.active:
+        raise HandoffError("No such member of staff")
+    ticket.assigned_staff_id = colleague.id
     return ticket
 
 

@@ -18,7 +18,8 @@ from bot.store.tickets import HandoffError
 from bot.web.rasa_client import RasaClient
 from bot.web import public, staff_api, staff_events
 from bot.web.openapi import openapi_document
-from bot.web.keys import ERASE_THROTTLE, HANDOFF_SESSIONS, HISTORY_THROTTLE, LOGIN_THROTTLE, RASA, SETTINGS
+from bot.web.canned_replies import for_deployment, read_canned_replies
+from bot.web.keys import CANNED_REPLIES, ERASE_THROTTLE, HANDOFF_SESSIONS, HISTORY_THROTTLE, LOGIN_THROTTLE, RASA, SETTINGS
 from bot.web.security import security_headers_middleware, staff_session_middleware
 from bot.web.throttle import AddressThrottle
 
@@ -94,6 +95,7 @@ def create_app(settings: Settings) -> web.Application:
     app[SETTINGS] = settings
     app[HANDOFF_SESSIONS] = session_factory(settings.database_url)
     app[RASA] = RasaClient(settings.rasa_url, settings.rasa_api_token)
+    app[CANNED_REPLIES] = for_deployment(read_canned_replies(), settings)
     # Failed staff logins per address, whatever the account (on top of the account lockout).
     app[LOGIN_THROTTLE] = AddressThrottle(limit=20)
     # Erasure requests per address, granted or refused: tokens cannot be guessed at speed.

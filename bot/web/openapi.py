@@ -132,6 +132,15 @@ def openapi_document() -> Dict[str, Any]:
                     "notes": {"type": "array", "items": _ref("Note")}}}), "401": ERRORS["401"],
                     "404": ERRORS["404"]}}},
             "/staff/api/handoffs/{ticket_id}/claim": _command("Claim a handoff", None, {"type": "object"}),
+            "/staff/api/handoffs/{ticket_id}/release": _command(
+                "Put a claimed handoff back in the queue (its holder, or an admin)", None, {"type": "object"}),
+            "/staff/api/handoffs/{ticket_id}/assign": _command(
+                "Hand a claimed handoff to another member of staff (its holder, or an admin)",
+                {"type": "object", "required": ["staff_id"], "properties": {"staff_id": {"type": "integer"}}},
+                {"type": "object"}),
+            "/staff/api/canned-replies": {"get": {
+                "summary": "Prepared replies clinicians wrote (data/staff/canned_replies.yml); {staff_name} is left to fill",
+                "responses": {"200": _json({"type": "object"})}}},
             "/staff/api/handoffs/{ticket_id}/messages": _command(
                 "Reply to the user on their own channel (needs your claim)", text_body, {"type": "object"}, "201"),
             "/staff/api/handoffs/{ticket_id}/notes": _command(

@@ -18,7 +18,7 @@ from bot.store.deliveries import deliveries_of
 from bot.store.models import HandoffNote, HandoffTicket, Priority, Role, StaffUser, TicketStatus
 from bot.store.staff_accounts import AccountLocked, LoginRefused, add_user, as_utc, log_in, log_out
 from bot.web.db_work import in_transaction, reading
-from bot.web.keys import LOGIN_THROTTLE, RASA, SETTINGS
+from bot.web.keys import CANNED_REPLIES, LOGIN_THROTTLE, RASA, SETTINGS
 from bot.web.rasa_client import RasaUnavailable
 from bot.web.transcript import transcript_from_tracker
 from bot.web.throttle import client_address
@@ -237,6 +237,41 @@ async def claim_handoff(request: web.Request) -> web.Response:
         return ticket_json(ticket)
 
     return web.json_response({"ticket": await in_transaction(request, work)})
+
+
+@routes.post("/staff/api/handoffs/{ticket_id}/release")
+async def release_handoff(request: web.Request) -> web.Response:
+    ticket_id, staff = _ticket_id(request), request["staff"]
+
+    def work(db: Session) -> Dict[str, Any]:
+        ticket = tickets.release(db, ticket_id, staff)
+        audit.record(db, "release", staff_id=staff.id, ticket_id=ticket.id)
+        db.flush()
+        return ticket_json(tickets.get_ticket(db, ticket_id))
+
+    return web.json_response({"ticket": await in_transaction(request, work)})
+
+
+@routes.post("/staff/api/handoffs/{ticket_id}/assign")
+async def assign_handoff(request: web.Request) -> web.Response:
+    body = await _json_body(request)
+    if not isinstance(body.get("staff_id"), int):
+        raise Refused(400, "Say whom to hand it to (staff_id)")
+    ticket_id, staff, to_staff = _ticket_id(request), request["staff"], body["staff_id"]
+
+    def work(db: Session) -> Dict[str, Any]:
+        ticket = tickets.reassign(db, ticket_id, staff, to_staff)
+        audit.record(db, "assign", staff_id=staff.id, ticket_id=ticket.id, detail=f"to staff #{to_staff}")
+        db.flush()
+        db.expire(ticket)
+        return ticket_json(tickets.get_ticket(db, ticket_id))
+
+    return web.json_response({"ticket": await in_transaction(request, work)})
+
+
+@routes.get("/staff/api/canned-replies")
+async def canned_replies(request: web.Request) -> web.Response:
+    return web.json_response({"items": request.app[CANNED_REPLIES]})
 
 
 @routes.post("/staff/api/handoffs/{ticket_id}/messages")
