@@ -27,6 +27,8 @@ EVENTS = Table(
 )
 # The start of a user message shown in the staff queue.
 PREVIEW_CHARS = 140
+# How many bot messages back a button's payload is looked for.
+BUTTONS_LOOK_BACK = 5
 
 
 @dataclass(frozen=True)
@@ -53,17 +55,36 @@ def activity_of(tracker_database_url: str, conversation_ids: Iterable[str]) -> D
             .group_by(EVENTS.c.sender_id)).all())
         last_user = select(func.max(EVENTS.c.id)).where(
             EVENTS.c.sender_id.in_(ids), EVENTS.c.type_name == "user").group_by(EVENTS.c.sender_id)
-        users = {row.sender_id: row for row in connection.execute(
-            select(EVENTS.c.sender_id, EVENTS.c.timestamp, EVENTS.c.data).where(EVENTS.c.id.in_(last_user)))}
-    return {cid: Activity(event_id, users[cid].timestamp if cid in users else None,
-                          _preview(users[cid].data) if cid in users else None)
-            for cid, event_id in latest.items()}
+        users = {row.sender_id: Activity(0, row.timestamp, _preview(connection, row))
+                 for row in connection.execute(select(EVENTS.c.id, EVENTS.c.sender_id, EVENTS.c.timestamp,
+                                                      EVENTS.c.data).where(EVENTS.c.id.in_(last_user)))}
+    return {cid: Activity(event_id, users[cid].last_user_at, users[cid].last_user_preview) if cid in users
+            else Activity(event_id) for cid, event_id in latest.items()}
 
 
-def _preview(data: Optional[str]) -> Optional[str]:
-    try:
-        text = json.loads(data or "{}").get("text") or ""
-    except ValueError:
-        return None
-    text = " ".join(text.split())
+def _preview(connection, user_row) -> Optional[str]:
+    text = " ".join(str(_json(user_row.data).get("text") or "").split())
+    if text.startswith("/"):
+        text = _button_title(connection, user_row, text) or text
     return text if len(text) <= PREVIEW_CHARS else text[:PREVIEW_CHARS - 1] + "…"
+
+
+def _button_title(connection, user_row, payload: str) -> Optional[str]:
+    """A button's payload ("/faq/ptsd_symptoms") reads as the title the person chose, from
+    the bot messages just before it."""
+    offered = connection.execute(
+        select(EVENTS.c.data).where(EVENTS.c.sender_id == user_row.sender_id, EVENTS.c.type_name == "bot",
+                                    EVENTS.c.id < user_row.id).order_by(EVENTS.c.id.desc()).limit(BUTTONS_LOOK_BACK))
+    for (data,) in offered:
+        for button in (_json(data).get("data") or {}).get("buttons") or []:
+            if str(button.get("payload") or "").strip() == payload and button.get("title"):
+                return str(button["title"])
+    return None
+
+
+def _json(data: Optional[str]) -> Dict:
+    try:
+        found = json.loads(data or "{}")
+    except ValueError:
+        return {}
+    return found if isinstance(found, dict) else {}

@@ -68,6 +68,14 @@ def openapi_document() -> Dict[str, Any]:
                     "at": {"type": "string", "format": "date-time"}, "text": {"type": "string"},
                     "intent": {"type": "string", "nullable": True},
                     "confidence": {"type": "number", "nullable": True},
+                    "payload": {"type": "string", "nullable": True,
+                                "description": "a user turn sent with a button: its payload (text is the title)"},
+                    "topic": {"type": "string", "nullable": True, "description": "FAQ topic the bot answered with"},
+                    "topic_confidence": {"type": "number", "nullable": True},
+                    "alternatives": {"type": "array", "description": "topics within 0.15 of the chosen one",
+                                     "items": {"type": "object", "properties": {
+                                         "topic": {"type": "string"}, "confidence": {"type": "number"}}}},
+                    "crisis_tier": {"type": "string", "nullable": True, "enum": ["crisis", "check", None]},
                     "staff_name": {"type": "string"}, "buttons": {"type": "array", "items": {"type": "string"}}}},
                 "QueueSnapshot": {"type": "object", "properties": {
                     "counts": {"type": "object", "additionalProperties": {"type": "integer"}},

@@ -39,6 +39,19 @@ def test_topic_button_gets_the_answer_with_its_source_and_related_topics(stack):
     assert 2 <= len(answer["buttons"]) <= 3
 
 
+def test_every_topic_button_is_understood_as_its_topic_whatever_its_text_looks_like(stack):
+    # Rasa leaves "/faq/<topic>" to the pipeline (it is not an intent of the domain); the
+    # intent must be the FAQ at full confidence, never a guess from the payload's letters.
+    for payload in ["/faq/mdma_mechanism", "/faq/mdma_session", "/faq/ptsd_symptoms", "/faq/mdma_legal_status"]:
+        parsed = stack.parse(payload)
+        assert (parsed["intent"]["name"], parsed["intent"]["confidence"]) == ("faq", 1.0), payload
+        assert parsed["response_selector"]["faq"]["response"]["intent_response_key"] == payload[1:]
+    user = new_user()
+    stack.say(user, "what is mdma?")
+    [answer] = stack.say(user, "/faq/mdma_mechanism")
+    assert "serotonin" in answer["text"] and "Source:" in answer["text"]
+
+
 def test_crisis_as_first_message_gets_empathy_first_and_no_welcome(stack):
     user = new_user()
     replies = texts(stack.say(user, "I can't do this anymore, I want to end my life"))

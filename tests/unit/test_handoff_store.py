@@ -4,6 +4,7 @@ PostgreSQL runs when HANDOFF_TEST_POSTGRES_URL names a database this test may em
 (`.ci/run` starts a local server and sets it); otherwise only SQLite runs here.
 """
 from datetime import timedelta
+import json
 import os
 import time
 
@@ -13,7 +14,7 @@ from sqlalchemy import insert, select
 from bot.store import audit
 from bot.store.sessions import engine_for, session_factory
 from bot.store.erasure import erase_conversation, purge_older_than
-from bot.store.tracker_events import EVENTS
+from bot.store.tracker_events import EVENTS, PREVIEW_CHARS, activity_of
 from bot.store.tickets import NotYours, QueueFilter, WrongState, add_note, claim, list_tickets, request_handoff, resolve
 from bot.store.models import AuditEntry, Base, HandoffNote, Priority, StaffUser
 from bot.store.staff_accounts import add_user
@@ -119,3 +120,19 @@ def test_a_ticket_refreshed_while_open_is_one_view_in_the_audit_log(url):
         stale.at = stale.at - audit.VIEW_COUNTS_ONCE_WITHIN - timedelta(minutes=1)
     with session_factory(url).begin() as session:
         assert audit.record_view(session, sam.id, ticket_id)  # opened again later: a new view
+
+
+def test_queue_preview_shows_the_title_of_the_button_the_person_chose(url):
+    engine = engine_for(url)
+    EVENTS.metadata.create_all(engine)
+    offered = {"text": "Hello", "data": {"buttons": [{"title": "What a session is like", "payload": "/faq/mdma_session"}]}}
+    with engine.begin() as connection:
+        connection.execute(insert(EVENTS), [
+            {"sender_id": "p", "type_name": "bot", "timestamp": 1.0, "data": json.dumps(offered)},
+            {"sender_id": "p", "type_name": "user", "timestamp": 2.0, "data": json.dumps({"text": "/faq/mdma_session"})},
+            {"sender_id": "q", "type_name": "user", "timestamp": 3.0, "data": json.dumps({"text": "x" * 500})},
+            {"sender_id": "q", "type_name": "action", "timestamp": 3.5, "data": "{}"}])
+    found = activity_of(url, ["p", "q", "nobody"])
+    assert found["p"].last_user_preview == "What a session is like"
+    assert (found["q"].last_user_at, len(found["q"].last_user_preview)) == (3.0, PREVIEW_CHARS)
+    assert found["q"].last_event_id > found["p"].last_event_id and "nobody" not in found

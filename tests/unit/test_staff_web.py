@@ -42,6 +42,30 @@ def test_transcript_marks_staff_turns_and_gives_bot_turns_their_intent():
     assert turns[0]["at"].startswith("1970-01-01")
 
 
+
+def test_transcript_shows_the_button_chosen_and_the_topic_with_its_close_alternatives():
+    selector = {"all_retrieval_intents": ["faq"], "faq": {
+        "response": {"intent_response_key": "faq/mdma_session", "confidence": 0.29},
+        "ranking": [{"intent_response_key": "faq/mdma_session", "confidence": 0.29},
+                    {"intent_response_key": "faq/mdma_risks", "confidence": 0.25},
+                    {"intent_response_key": "faq/ptsd_what", "confidence": 0.05}]}}
+    tracker = {"events": [
+        {"event": "bot", "timestamp": 1.0, "text": "Hello", "data": {"buttons": [
+            {"title": "What a session is like", "payload": "/faq/mdma_session"}]}},
+        {"event": "user", "timestamp": 2.0, "text": "/faq/mdma_session",
+         "parse_data": {"intent": {"name": "faq", "confidence": 1.0}, "response_selector": selector}},
+        {"event": "bot", "timestamp": 3.0, "text": "In the trials..."},
+        {"event": "user", "timestamp": 4.0, "text": "/faq/not_offered",
+         "parse_data": {"intent": {"name": "faq", "confidence": 1.0},
+                        "crisis_signals": {"tier": "check"}}},
+    ]}
+    turns = transcript_from_tracker(tracker)
+    assert (turns[1]["text"], turns[1]["payload"]) == ("What a session is like", "/faq/mdma_session")
+    assert (turns[2]["topic"], turns[2]["topic_confidence"]) == ("faq/mdma_session", 0.29)
+    assert turns[2]["alternatives"] == [{"topic": "faq/mdma_risks", "confidence": 0.25}]
+    # A payload no button offered is shown as typed; the safety net's tier travels with the turn.
+    assert (turns[3]["text"], turns[3]["payload"], turns[3]["crisis_tier"]) == ("/faq/not_offered", None, "check")
+
 @pytest.fixture
 def db(tmp_path):
     with session_factory(f"sqlite:///{tmp_path / 'accounts.db'}").begin() as session:

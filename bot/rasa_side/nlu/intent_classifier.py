@@ -117,14 +117,20 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
     def _classify(self, message: Message, view: TextView) -> None:
         length = self.config["ranking_length"]
         ranking = [{INTENT_NAME_KEY: name, "confidence": p} for name, p in self.intents.ranking(view)[:length]]
+        # A topic button's payload ("/faq/mdma_session") names its intent and topic. Rasa's
+        # RegexMessageHandler leaves it to us: "faq/mdma_session" is not an intent of the
+        # domain, only a response key of the retrieval intent. It must not be guessed at.
+        payload = message.get(TEXT).strip().lstrip("/")
+        chosen = self.topics is not None and payload in self.topics.labels
+        if chosen:
+            retrieval = self.config["retrieval_intent"]
+            ranking = [{INTENT_NAME_KEY: retrieval, "confidence": 1.0}] + \
+                [r for r in ranking if r[INTENT_NAME_KEY] != retrieval][:length - 1]
         message.set(INTENT, ranking[0], add_to_output=True)
         message.set(INTENT_RANKING_KEY, ranking, add_to_output=True)
         if self.topics is None:
             return
-        # A button's payload ("/faq/mdma_session") names its topic; Rasa's RegexMessageHandler
-        # sets the intent from it, and the topic must be the one named, not a guess.
-        payload = message.get(TEXT).strip().lstrip("/")
-        topics = [(payload, 1.0)] if payload in self.topics.labels else self.topics.ranking(view)[:length]
+        topics = [(payload, 1.0)] if chosen else self.topics.ranking(view)[:length]
         best, confidence = topics[0]
         selections = dict(message.get(SELECTOR_PROPERTY) or {})
         selections["all_retrieval_intents"] = [self.config["retrieval_intent"]]

@@ -1,6 +1,7 @@
 // The staff console. Every page talks to the same JSON API as any other client
 // (/staff/api, described at /staff/api/openapi.json). Text from users, the bot and
-// staff is only ever put on the page with textContent, so markup in it stays inert.
+// staff is only ever put on the page as text nodes (bot and staff text through
+// renderMarkdown, which builds elements itself), so markup in it stays inert.
 "use strict";
 
 const api = {
@@ -80,6 +81,11 @@ function ago(iso) {
   if (minutes < 60) return `${minutes} min`;
   const hours = Math.floor(minutes / 60);
   return hours < 24 ? `${hours} h ${minutes % 60} min` : `${Math.floor(hours / 24)} d`;
+}
+
+function timeAgo(iso) {
+  const span = ago(iso);
+  return span === "just now" || !span ? span : `${span} ago`;
 }
 
 // Alerts for the person at this console: the tab title counts the open handoffs, and a
@@ -193,6 +199,95 @@ function liveEvents({ ticket, onQueue, onTicket }) {
   connect();
 }
 
+// One turn of the transcript. Bot and staff text is rendered as the person saw it (bold,
+// links, lists); the person's own words stay plain text.
+function turnItem(turn) {
+  const item = el("li", null, `turn ${turn.speaker}`);
+  const who = turn.speaker === "staff" ? `Staff (${turn.staff_name})` : turn.speaker;
+  const meta = el("div", `${who} · ${when(turn.at)}`, "meta about");
+  if (turn.speaker === "bot") meta.append(...whyTheBotSaidIt(turn));
+  if (turn.speaker === "user" && turn.payload) meta.appendChild(el("span", ` · chose a button (${turn.payload})`));
+  if (turn.speaker === "user" && turn.crisis_tier) meta.appendChild(safetyNet(turn));
+  if (turn.speaker === "staff" && turn.delivery) {
+    // What the person's channel made of the reply: never shown as sent when it was refused.
+    meta.appendChild(turn.delivery.status === "delivered"
+      ? el("span", " · delivered", "delivered")
+      : el("span", ` · NOT delivered: ${turn.delivery.reason || "refused"}`, "refused"));
+  }
+  const text = el("div", null, "text");
+  if (turn.speaker === "bot" || turn.speaker === "staff") renderMarkdown(turn.text, text);
+  else text.textContent = turn.text;
+  item.append(meta, text);
+  if (turn.buttons && turn.buttons.length) item.appendChild(el("div", `Buttons: ${turn.buttons.join(" | ")}`, "meta buttons"));
+  return item;
+}
+
+const TIER_NAMES = { crisis: "crisis protocol", check: "check-in asked" };
+
+function safetyNet(turn) {
+  return el("span", ` · safety net: ${TIER_NAMES[turn.crisis_tier] || turn.crisis_tier}`, "refused");
+}
+
+function score(value) {
+  return typeof value === "number" ? value.toFixed(2) : "?";
+}
+
+// The FAQ topic the bot chose and how sure it was, with the close alternatives: an answer
+// chosen at 0.29 must not look like a sure one.
+function whyTheBotSaidIt(turn) {
+  const parts = [];
+  if (turn.crisis_tier) parts.push(safetyNet(turn));
+  if (turn.topic) {
+    const unsure = typeof turn.topic_confidence === "number" && turn.topic_confidence < 0.5;
+    parts.push(el("span", ` · topic ${turn.topic} (${score(turn.topic_confidence)})`, unsure ? "why unsure" : "why"));
+    if (turn.alternatives && turn.alternatives.length) {
+      parts.push(el("span", ` · close: ${turn.alternatives.map((a) => `${a.topic} (${score(a.confidence)})`).join(", ")}`, "why"));
+    }
+  } else if (turn.intent) {
+    parts.push(el("span", ` · after intent ${turn.intent} (${score(turn.confidence)})`, "why"));
+  }
+  return parts;
+}
+
+// **bold**, *italic*, [title](https://…) and bare https:// links, paragraphs and "- " lists,
+// built as DOM nodes: no text is ever parsed as HTML. Links go to http(s) only.
+const INLINE = /\*\*([^*\n]+)\*\*|\*([^*\n]+)\*|\[([^\]\n]+)\]\((https?:\/\/[^\s()]+)\)|(https?:\/\/[^\s<>"]*[^\s<>".,;:!?)'])/g;
+
+function appendInline(parent, line) {
+  let last = 0;
+  for (const match of line.matchAll(INLINE)) {
+    if (match.index > last) parent.appendChild(document.createTextNode(line.slice(last, match.index)));
+    const [, bold, italic, title, href, bare] = match;
+    if (bold !== undefined) parent.appendChild(el("strong", bold));
+    else if (italic !== undefined) parent.appendChild(el("em", italic));
+    else {
+      const anchor = el("a", title !== undefined ? title : bare);
+      anchor.href = title !== undefined ? href : bare;
+      anchor.target = "_blank";
+      anchor.rel = "noopener noreferrer";
+      parent.appendChild(anchor);
+    }
+    last = match.index + match[0].length;
+  }
+  if (last < line.length) parent.appendChild(document.createTextNode(line.slice(last)));
+}
+
+function renderMarkdown(text, container) {
+  let block = null;
+  for (const line of String(text || "").split(/\r?\n/)) {
+    const bullet = /^\s*[-*•]\s+(.*)$/.exec(line);
+    if (!line.trim()) { block = null; continue; }
+    if (bullet) {
+      if (!block || block.tagName !== "UL") block = container.appendChild(el("ul"));
+      appendInline(block.appendChild(el("li")), bullet[1]);
+    } else {
+      if (!block || block.tagName !== "P") block = container.appendChild(el("p"));
+      else block.appendChild(el("br"));
+      appendInline(block, line);
+    }
+  }
+}
+
 const pages = {
   async login() {
     document.getElementById("login-form").addEventListener("submit", async (event) => {
@@ -226,7 +321,7 @@ const pages = {
           t.assigned_staff ? t.assigned_staff.display_name : ""], `/staff/tickets/${t.id}`);
         const last = tr.children[6];
         if (t.last_user_preview) {
-          last.append(el("span", t.last_user_preview, "preview"), el("span", ` · ${ago(t.last_user_at)} ago`, "meta"));
+          last.append(el("span", t.last_user_preview, "preview"), el("span", ` · ${timeAgo(t.last_user_at)}`, "meta"));
         }
         if (t.priority === "urgent") tr.classList.add("urgent");
         return tr;
@@ -242,6 +337,33 @@ const pages = {
     const id = window.location.pathname.split("/").pop();
     const outcome = document.getElementById("outcome");
     outcome.replaceChildren(...session.outcomes.map((name) => el("option", name)));
+    const transcript = document.getElementById("transcript");
+    const reply = document.getElementById("reply");
+    const warning = document.getElementById("resolve-warning");
+    let unanswered = false;
+
+    const [people, canned] = await Promise.all([
+      api.call("GET", "/staff/api/staff"), api.call("GET", "/staff/api/canned-replies")]);
+    const assignTo = document.getElementById("assign-to");
+    assignTo.replaceChildren(...people.items.filter((p) => p.id !== session.staff.id).map((p) => {
+      const option = el("option", p.display_name);
+      option.value = p.id;
+      return option;
+    }));
+    const cannedSelect = document.getElementById("canned");
+    cannedSelect.append(...canned.items.map((c) => {
+      const option = el("option", c.title);
+      option.value = c.key;
+      return option;
+    }));
+    // A prepared reply goes into the box to be read and edited, never straight to the person.
+    cannedSelect.addEventListener("change", () => {
+      const chosen = canned.items.find((c) => c.key === cannedSelect.value);
+      if (!chosen) return;
+      reply.value = chosen.text.split("{staff_name}").join(session.staff.display_name);
+      cannedSelect.value = "";
+      reply.focus();
+    });
 
     const render = (data) => {
       const t = data.ticket;
@@ -251,30 +373,23 @@ const pages = {
         (t.assigned_staff ? ` · claimed by ${t.assigned_staff.display_name}` : "") +
         (t.outcome ? ` · outcome ${t.outcome}` : "");
       const mine = t.assigned_staff && t.assigned_staff.id === session.staff.id;
+      const mayHandOn = t.status === "claimed" && (mine || session.staff.role === "admin");
       document.getElementById("claim").disabled = t.status !== "open";
+      document.getElementById("release").disabled = !mayHandOn;
+      document.getElementById("assign").disabled = !mayHandOn || !assignTo.options.length;
       document.getElementById("resolve").disabled = !(t.status === "claimed" && mine);
       document.querySelector("#reply-form button").disabled = !(t.status === "claimed" && mine);
+      if (t.status !== "claimed") warning.hidden = true;
       document.getElementById("paused").textContent = data.transcript_error
         ? `Transcript unavailable: ${data.transcript_error}`
         : (data.paused ? "The bot is paused: only staff answer this person." : "The bot is answering.");
-      document.getElementById("transcript").replaceChildren(...data.transcript.map((turn) => {
-        const item = el("li", null, `turn ${turn.speaker}`);
-        const who = turn.speaker === "staff" ? `Staff (${turn.staff_name})` : turn.speaker;
-        const meta = el("div", `${who} · ${when(turn.at)}`, "meta");
-        if (turn.speaker === "bot" && turn.intent) {
-          const confidence = typeof turn.confidence === "number" ? turn.confidence.toFixed(2) : "?";
-          meta.appendChild(el("span", ` · after intent ${turn.intent} (${confidence})`, "why"));
-        }
-        if (turn.speaker === "staff" && turn.delivery) {
-          // What the person's channel made of the reply: never shown as sent when it was refused.
-          meta.appendChild(turn.delivery.status === "delivered"
-            ? el("span", " · delivered", "delivered")
-            : el("span", ` · NOT delivered: ${turn.delivery.reason || "refused"}`, "refused"));
-        }
-        item.append(meta, el("div", turn.text, "text"));
-        if (turn.buttons && turn.buttons.length) item.appendChild(el("div", `Buttons: ${turn.buttons.join(" | ")}`, "meta"));
-        return item;
-      }));
+      // Keep the newest message in view, unless staff scrolled up to read.
+      const atBottom = transcript.scrollHeight - transcript.scrollTop - transcript.clientHeight < 40;
+      transcript.replaceChildren(...data.transcript.map(turnItem));
+      if (atBottom || !transcript.dataset.shown) transcript.scrollTop = transcript.scrollHeight;
+      transcript.dataset.shown = "yes";
+      const spoken = data.transcript.filter((turn) => turn.speaker === "user" || turn.speaker === "staff");
+      unanswered = Boolean(data.paused) && spoken.length > 0 && spoken[spoken.length - 1].speaker === "user";
       document.getElementById("notes").replaceChildren(...data.notes.map((note) => {
         const item = el("li");
         item.append(el("div", `${note.staff.display_name} · ${when(note.created_at)}`, "meta"), el("div", note.text));
@@ -285,16 +400,28 @@ const pages = {
     const act = async (work) => {
       try { await work(); await refresh(); showError(null); } catch (error) { showError(error); }
     };
+    const resolve = () => act(async () => {
+      warning.hidden = true;
+      await api.call("POST", `/staff/api/handoffs/${id}/resolve`, { outcome: outcome.value });
+    });
     document.getElementById("claim").addEventListener("click", () =>
       act(() => api.call("POST", `/staff/api/handoffs/${id}/claim`, {})));
-    document.getElementById("resolve").addEventListener("click", () =>
-      act(() => api.call("POST", `/staff/api/handoffs/${id}/resolve`, { outcome: outcome.value })));
+    document.getElementById("release").addEventListener("click", () =>
+      act(() => api.call("POST", `/staff/api/handoffs/${id}/release`, {})));
+    document.getElementById("assign").addEventListener("click", () =>
+      act(() => api.call("POST", `/staff/api/handoffs/${id}/assign`, { staff_id: Number(assignTo.value) })));
+    document.getElementById("resolve").addEventListener("click", () => {
+      if (!unanswered) { resolve(); return; }
+      warning.hidden = false;
+      document.getElementById("resolve-anyway").focus();
+    });
+    document.getElementById("resolve-anyway").addEventListener("click", resolve);
+    document.getElementById("resolve-cancel").addEventListener("click", () => { warning.hidden = true; reply.focus(); });
     document.getElementById("reply-form").addEventListener("submit", (event) => {
       event.preventDefault();
-      const box = document.getElementById("reply");
       act(async () => {
-        const sent = await api.call("POST", `/staff/api/handoffs/${id}/messages`, { text: box.value });
-        box.value = "";
+        const sent = await api.call("POST", `/staff/api/handoffs/${id}/messages`, { text: reply.value });
+        reply.value = "";
         if (sent.delivery && sent.delivery.status !== "delivered") {
           throw new Error(`Your reply is in the transcript but did NOT reach the person: ${sent.delivery.reason}`);
         }
