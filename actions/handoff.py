@@ -13,6 +13,7 @@ from bot.handoff_replies import handoff_response, kept_response
 from bot.settings import Settings, settings
 from bot.store import outbox
 from bot.store.models import Priority
+from bot.store.ratings import may_ask as may_ask_rating
 from bot.store.tickets import Withdrawal, is_with_staff, request_handoff, withdraw_request
 
 logger = logging.getLogger(__name__)
@@ -92,6 +93,11 @@ class ActionHandoffResume(Action):
             logger.info("Not resuming: another handoff request of this conversation is open")
             return []
         dispatcher.utter_message(response="utter_handoff_resumed")
+        try:
+            if await in_worker(may_ask_rating, settings().database_url, tracker.sender_id):
+                dispatcher.utter_message(response="utter_ask_handoff_rating")
+        except SQLAlchemyError:
+            logger.exception("Could not read the handoff store; the rating question is left out")
         return [ConversationResumed()]
 
 

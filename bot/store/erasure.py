@@ -14,7 +14,7 @@ from sqlalchemy import delete, func, select, update
 
 from bot.store import audit
 from bot.store.sessions import plain_engine_for, session_factory
-from bot.store.models import AuditEntry, HandoffNote, HandoffTicket, ReplyDelivery
+from bot.store.models import AuditEntry, HandoffNote, HandoffRating, HandoffTicket, ReplyDelivery
 from bot.store.tracker_events import EVENTS, has_events
 
 
@@ -39,6 +39,7 @@ def erase_conversations(handoff_database_url: str, tracker_database_url: str,
             select(HandoffTicket.id).where(HandoffTicket.conversation_id.in_(ids))).scalars())
         if ticket_ids:
             session.execute(delete(HandoffNote).where(HandoffNote.ticket_id.in_(ticket_ids)))
+            session.execute(delete(HandoffRating).where(HandoffRating.ticket_id.in_(ticket_ids)))
             session.execute(delete(HandoffTicket).where(HandoffTicket.id.in_(ticket_ids)))
             session.execute(update(AuditEntry).where(AuditEntry.ticket_id.in_(ticket_ids))
                             .values(ticket_id=None, detail=None))

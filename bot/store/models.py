@@ -88,6 +88,7 @@ class HandoffTicket(Base):
 
     assigned_staff = relationship(StaffUser, lazy="joined")
     notes = relationship("HandoffNote", cascade="all, delete-orphan", order_by="HandoffNote.id")
+    rating = relationship("HandoffRating", uselist=False, lazy="joined", cascade="all, delete-orphan")
 
     __table_args__ = (
         Index("ix_handoff_queue", "status", "priority", "created_at"),
@@ -139,3 +140,14 @@ class ReplyDelivery(Base):
     delivered = Column(Boolean, nullable=False)
     reason = Column(String(255), nullable=True)
     at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+
+
+class HandoffRating(Base):
+    """The person's answer to the one question asked after staff resolved their handoff:
+    how helpful it was, 1 (not at all) to 5 (very). Optional; at most one per ticket."""
+
+    __tablename__ = "handoff_ratings"
+
+    ticket_id = Column(Integer, ForeignKey("handoff_tickets.id", ondelete="CASCADE"), primary_key=True)
+    rating = Column(Integer, nullable=False)
+    rated_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)

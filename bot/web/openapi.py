@@ -62,6 +62,8 @@ def openapi_document() -> Dict[str, Any]:
                     "claimed_at": {"type": "string", "format": "date-time", "nullable": True},
                     "resolved_at": {"type": "string", "format": "date-time", "nullable": True},
                     "outcome": {"type": "string", "nullable": True},
+                    "satisfaction": {"type": "integer", "nullable": True, "minimum": 1, "maximum": 5,
+                                     "description": "the person's answer after resolve, 1 to 5"},
                     "assigned_staff": {"allOf": [_ref("Staff")], "nullable": True}}},
                 "Turn": {"type": "object", "properties": {
                     "speaker": {"enum": ["user", "bot", "staff", "system"]},

@@ -48,6 +48,7 @@ def ticket_json(ticket: HandoffTicket) -> Dict[str, Any]:
         "created_at": _iso(ticket.created_at), "updated_at": _iso(ticket.updated_at),
         "claimed_at": _iso(ticket.claimed_at), "resolved_at": _iso(ticket.resolved_at),
         "outcome": ticket.outcome, "assigned_staff": staff_json(ticket.assigned_staff),
+        "satisfaction": ticket.rating.rating if ticket.rating else None,
     }
 
 

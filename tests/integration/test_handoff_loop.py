@@ -74,7 +74,30 @@ def test_request_claim_reply_pause_crisis_resolve_and_the_bot_answers_again(stac
     assert stack.tracker(user)["paused"] is False
     last_bot = [e for e in stack.tracker(user)["events"] if e["event"] == "bot"][-1]
     assert "back with the automated assistant" in last_bot["text"]
+    # After a crisis, no "how helpful was it?" question.
+    assert not any("rate_handoff" in json.dumps(e.get("data")) for e in stack.tracker(user)["events"])
     assert any("Source:" in t for t in texts(stack.say(user, "/faq/ptsd_symptoms")))
+
+
+def test_after_resolve_one_optional_question_and_the_answer_is_kept_with_the_ticket(stack, sam):
+    user = new_user()
+    stack.say(user, "/request_human")
+    ticket = ticket_of(sam, user)
+    assert sam.post(f"/staff/api/handoffs/{ticket['id']}/claim").status_code == 200
+    assert sam.post(f"/staff/api/handoffs/{ticket['id']}/resolve", {"outcome": "answered"}).status_code == 200
+    asked = [e for e in stack.tracker(user)["events"] if e["event"] == "bot"][-1]
+    assert "how helpful" in asked["text"]
+    buttons = asked["data"]["buttons"]
+    assert [b["title"].split()[0] for b in buttons] == ["1", "2", "3", "4", "5"]
+
+    [thanks] = texts(stack.say(user, buttons[3]["payload"]))
+    assert thanks.startswith("Thank you")
+    assert ticket_of(sam, user)["satisfaction"] == 4
+    # Typed instead of tapped, the person changes their mind; the newest answer counts.
+    stack.say(user, "actually I'd give it a 5")
+    assert ticket_of(sam, user)["satisfaction"] == 5
+    # The conversation goes on as before.
+    assert any("Source:" in t for t in texts(stack.say(user, "what are the symptoms of ptsd")))
 
 
 def test_asking_again_while_waiting_adds_no_ticket_and_hears_the_queue(stack, sam):

@@ -14,6 +14,7 @@ from sqlalchemy import insert, select
 from bot.store import audit
 from bot.store.sessions import engine_for, session_factory
 from bot.store.erasure import erase_conversation, purge_older_than
+from bot.store.ratings import may_ask, rating_of, record_rating
 from bot.store.tracker_events import EVENTS, PREVIEW_CHARS, activity_of
 from bot.store.tickets import NotYours, QueueFilter, WrongState, add_note, claim, list_tickets, request_handoff, resolve
 from bot.store.models import AuditEntry, Base, HandoffNote, Priority, StaffUser
@@ -136,3 +137,23 @@ def test_queue_preview_shows_the_title_of_the_button_the_person_chose(url):
     assert found["p"].last_user_preview == "What a session is like"
     assert (found["q"].last_user_at, len(found["q"].last_user_preview)) == (3.0, PREVIEW_CHARS)
     assert found["q"].last_event_id > found["p"].last_event_id and "nobody" not in found
+
+
+def test_a_rating_belongs_to_the_latest_resolved_ticket_and_never_to_an_open_one(url):
+    sam = staff(url, "sam@c.test")
+    assert record_rating(url, "r1", 4) is None, "nothing resolved yet"
+    ticket_id = request_handoff(url, "r1", "rest", Priority.normal, "request_human").ticket_id
+    assert not may_ask(url, "r1") and record_rating(url, "r1", 4) is None
+    with session_factory(url).begin() as session:
+        claim(session, ticket_id, sam)
+        resolve(session, ticket_id, sam, "answered")
+    assert may_ask(url, "r1")
+    assert record_rating(url, "r1", 9) is None, "only 1 to 5"
+    assert record_rating(url, "r1", 2) == ticket_id and record_rating(url, "r1", 5) == ticket_id
+    with session_factory(url)() as session:
+        assert rating_of(session, ticket_id) == 5
+    urgent = request_handoff(url, "r2", "rest", Priority.urgent, "crisis").ticket_id
+    with session_factory(url).begin() as session:
+        claim(session, urgent, sam)
+        resolve(session, urgent, sam, "answered")
+    assert not may_ask(url, "r2"), "no rating question after a crisis"

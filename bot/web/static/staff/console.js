@@ -371,7 +371,8 @@ const pages = {
       document.getElementById("summary").textContent =
         `${t.status} · ${t.channel} · ${t.reason} · opened ${when(t.created_at)}` +
         (t.assigned_staff ? ` · claimed by ${t.assigned_staff.display_name}` : "") +
-        (t.outcome ? ` · outcome ${t.outcome}` : "");
+        (t.outcome ? ` · outcome ${t.outcome}` : "") +
+        (t.satisfaction ? ` · rated ${t.satisfaction} of 5 by the person` : "");
       const mine = t.assigned_staff && t.assigned_staff.id === session.staff.id;
       const mayHandOn = t.status === "claimed" && (mine || session.staff.role === "admin");
       document.getElementById("claim").disabled = t.status !== "open";
