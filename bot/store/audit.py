@@ -44,9 +44,18 @@ def recent_entries(session: Session, limit: int = 200, offset: int = 0) -> List[
 
 def last_replies(session: Session, ticket_ids: List[int]) -> Dict[int, datetime]:
     """When staff last replied on each ticket (the audit log's "reply" entries)."""
+    return _replies(session, ticket_ids, func.max)
+
+
+def first_replies(session: Session, ticket_ids: List[int]) -> Dict[int, datetime]:
+    """When staff first replied on each ticket."""
+    return _replies(session, ticket_ids, func.min)
+
+
+def _replies(session: Session, ticket_ids: List[int], which) -> Dict[int, datetime]:
     if not ticket_ids:
         return {}
-    rows = session.execute(select(AuditEntry.ticket_id, func.max(AuditEntry.at))
+    rows = session.execute(select(AuditEntry.ticket_id, which(AuditEntry.at))
                            .where(AuditEntry.ticket_id.in_(ticket_ids), AuditEntry.action == "reply")
                            .group_by(AuditEntry.ticket_id))
     return {ticket_id: _aware(at) for ticket_id, at in rows}

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Dict, Iterable, Optional
+from typing import Dict, Iterable, Iterator, Optional
 
 from sqlalchemy import Column, Float, Integer, MetaData, String, Table, Text, func, inspect, select
 
@@ -60,6 +60,24 @@ def activity_of(tracker_database_url: str, conversation_ids: Iterable[str]) -> D
                                                       EVENTS.c.data).where(EVENTS.c.id.in_(last_user)))}
     return {cid: Activity(event_id, users[cid].last_user_at, users[cid].last_user_preview) if cid in users
             else Activity(event_id) for cid, event_id in latest.items()}
+
+
+def user_messages_between(tracker_database_url: str, start: float, end: float) -> Iterator[Dict]:
+    """What the model made of each user message in [start, end): its time, intent and, for
+    an FAQ answer, the topic. For aggregates; no text leaves this function."""
+    if not has_events(tracker_database_url):
+        return
+    statement = (select(EVENTS.c.timestamp, EVENTS.c.intent_name, EVENTS.c.data)
+                 .where(EVENTS.c.type_name == "user", EVENTS.c.timestamp >= start, EVENTS.c.timestamp < end)
+                 .execution_options(yield_per=1000))
+    with plain_engine_for(tracker_database_url).connect() as connection:
+        for row in connection.execute(statement):
+            parse_data = _json(row.data).get("parse_data") or {}
+            intent = parse_data.get("intent") or {}
+            name = row.intent_name or intent.get("name")
+            chosen = ((parse_data.get("response_selector") or {}).get(name or "") or {}).get("response") or {}
+            yield {"at": row.timestamp, "intent": name,
+                   "topic": intent.get("full_retrieval_intent_name") or chosen.get("intent_response_key")}
 
 
 def _preview(connection, user_row) -> Optional[str]:

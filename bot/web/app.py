@@ -16,7 +16,7 @@ from bot.store import outbox
 from bot.store.sessions import session_factory
 from bot.store.tickets import HandoffError
 from bot.web.rasa_client import RasaClient
-from bot.web import public, staff_api, staff_events
+from bot.web import public, staff_api, staff_events, staff_reports
 from bot.web.openapi import openapi_document
 from bot.web.canned_replies import for_deployment, read_canned_replies
 from bot.web.keys import CANNED_REPLIES, ERASE_THROTTLE, HANDOFF_SESSIONS, HISTORY_THROTTLE, LOGIN_THROTTLE, RASA, SETTINGS
@@ -31,6 +31,7 @@ STAFF_PAGES = {
     "/staff": ("queue", "Queue"),
     "/staff/review": ("review", "Review"),
     "/staff/audit": ("audit", "Audit log"),
+    "/staff/reports": ("reports", "Reports"),
     "/staff/tickets/{ticket_id}": ("ticket", "Handoff"),
 }
 
@@ -107,6 +108,7 @@ def create_app(settings: Settings) -> web.Application:
     app.router.add_get("/staff/api/openapi.json", openapi)
     app.router.add_routes(staff_api.routes)
     app.router.add_routes(staff_events.routes)
+    app.router.add_routes(staff_reports.routes)
     app.router.add_get("/staff/login", _page((STAFF_TEMPLATES / "login.html").read_text(encoding="utf-8")))
     for path, (name, title) in STAFF_PAGES.items():
         app.router.add_get(path, _page(render_staff_page(name, title)))

@@ -151,6 +151,13 @@ def openapi_document() -> Dict[str, Any]:
             "/staff/api/canned-replies": {"get": {
                 "summary": "Prepared replies clinicians wrote (data/staff/canned_replies.yml); {staff_name} is left to fill",
                 "responses": {"200": _json({"type": "object"})}}},
+            "/staff/api/reports": {"get": {
+                "summary": "Aggregates for the clinic's lead over the days from..to (clinic time, default the last 30): "
+                           "handoffs per day by priority, share out of hours, minutes to first staff reply and to "
+                           "resolution (median, p90), satisfaction, top FAQ topics, messages not understood. No one's words.",
+                "parameters": [{"name": "from", "in": "query", "schema": {"type": "string", "format": "date"}},
+                               {"name": "to", "in": "query", "schema": {"type": "string", "format": "date"}}],
+                "responses": {"200": _json({"type": "object"}), "400": _json({"type": "object"})}}},
             "/staff/api/handoffs/{ticket_id}/messages": _command(
                 "Reply to the user on their own channel (needs your claim)", text_body, {"type": "object"}, "201"),
             "/staff/api/handoffs/{ticket_id}/notes": _command(

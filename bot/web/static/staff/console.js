@@ -461,6 +461,74 @@ const pages = {
     liveEvents({});
   },
 
+  async reports() {
+    await startSession();
+    liveEvents({});
+    const form = document.getElementById("range");
+    const charts = {};
+    // Chart.js (vendored from npm, vendor/chart.umd.min.js): one chart per question, each
+    // with its numbers in a sentence above it, which is also the canvas's accessible name.
+    const draw = (id, summary, config) => {
+      document.getElementById(`${id}-summary`).textContent = summary;
+      const canvas = document.getElementById(`${id}-chart`);
+      canvas.setAttribute("aria-label", summary);
+      if (charts[id]) charts[id].destroy();
+      charts[id] = new Chart(canvas, { ...config, options: {
+        responsive: true, maintainAspectRatio: false, animation: false, ...config.options } });
+    };
+    const minutes = (m) => (m === null || m === undefined ? "–" : m < 90 ? `${Math.round(m)} min` : `${(m / 60).toFixed(1)} h`);
+    const percent = (share) => (share === null || share === undefined ? "–" : `${Math.round(share * 100)}%`);
+    const show = async () => {
+      const query = new URLSearchParams();
+      for (const [key, value] of new FormData(form)) if (value) query.set(key, value);
+      const r = await api.call("GET", `/staff/api/reports?${query}`);
+      form.from.value = r.from;
+      form.to.value = r.to;
+      const days = r.handoffs.per_day.map((d) => d.day.slice(5));
+      draw("per-day", `${r.handoffs.total} handoffs (${r.handoffs.urgent} urgent); ` +
+        `${percent(r.handoffs.out_of_hours_share)} opened out of hours.`, {
+        type: "bar",
+        data: { labels: days, datasets: [
+          { label: "urgent", data: r.handoffs.per_day.map((d) => d.urgent), backgroundColor: "#a40000" },
+          { label: "normal", data: r.handoffs.per_day.map((d) => d.normal), backgroundColor: "#0b5394" }] },
+        options: { scales: { x: { stacked: true }, y: { stacked: true, beginAtZero: true, ticks: { precision: 0 } } } },
+      });
+      const first = r.minutes_to_first_reply, done = r.minutes_to_resolution;
+      draw("times", `First staff reply: median ${minutes(first.median)}, 90% within ${minutes(first.p90)} ` +
+        `(${first.n} handoffs). Resolved: median ${minutes(done.median)}, 90% within ${minutes(done.p90)} (${done.n}).`, {
+        type: "bar",
+        data: { labels: ["to first reply", "to resolution"], datasets: [
+          { label: "median (min)", data: [first.median, done.median], backgroundColor: "#0b5394" },
+          { label: "90th percentile (min)", data: [first.p90, done.p90], backgroundColor: "#7a9cc6" }] },
+        options: { scales: { y: { beginAtZero: true, title: { display: true, text: "minutes" } } } },
+      });
+      const sat = r.satisfaction;
+      draw("satisfaction", sat.n ? `${sat.n} answers, average ${sat.mean} of 5.` : "No answers in these days yet.", {
+        type: "bar",
+        data: { labels: ["1", "2", "3", "4", "5"], datasets: [
+          { label: "answers", data: ["1", "2", "3", "4", "5"].map((k) => sat.counts[k]), backgroundColor: "#1e6b2e" }] },
+        options: { plugins: { legend: { display: false } }, scales: { y: { beginAtZero: true, ticks: { precision: 0 } } } },
+      });
+      draw("topics", r.topics.length
+        ? `Most asked: ${r.topics.slice(0, 3).map((t) => `${t.topic.replace(/^faq\//, "")} (${t.count})`).join(", ")}.`
+        : "No questions in these days yet.", {
+        type: "bar",
+        data: { labels: r.topics.map((t) => t.topic.replace(/^faq\//, "")), datasets: [
+          { label: "questions", data: r.topics.map((t) => t.count), backgroundColor: "#0b5394" }] },
+        options: { indexAxis: "y", plugins: { legend: { display: false } }, scales: { x: { beginAtZero: true, ticks: { precision: 0 } } } },
+      });
+      draw("unanswered", `${r.unanswered.total} of ${r.messages} messages (${percent(r.unanswered.share)}) got "could you put it another way?".`, {
+        type: "line",
+        data: { labels: days, datasets: [
+          { label: "not understood", data: r.unanswered.per_day.map((d) => d.count), borderColor: "#a40000", backgroundColor: "#a40000" }] },
+        options: { plugins: { legend: { display: false } }, scales: { y: { beginAtZero: true, ticks: { precision: 0 } } } },
+      });
+      showError(null);
+    };
+    form.addEventListener("submit", (event) => { event.preventDefault(); show().catch(showError); });
+    await show();
+  },
+
   async audit() {
     await startSession();
     liveEvents({});
