@@ -15,9 +15,11 @@ with the same settings as Rasa's `redis` type.
 """
 from __future__ import annotations
 
+import asyncio
 import json
 import time
-from typing import Any, Callable, Optional, Text, Tuple
+from contextlib import asynccontextmanager
+from typing import Any, AsyncGenerator, Callable, Optional, Text, Tuple
 
 from rasa.core.lock import TicketLock
 from rasa.core.lock_store import LOCK_LIFETIME, LockError, RedisLockStore
@@ -77,6 +79,33 @@ class AtomicRedisLockStore(RedisLockStore):
     def cleanup(self, conversation_id: Text, ticket_number: int) -> None:
         # One transaction: finishing and deleting an empty lock cannot race a new ticket.
         self.finish_serving(conversation_id, ticket_number)
+
+    @asynccontextmanager
+    async def lock(self, conversation_id: Text, lock_lifetime: float = LOCK_LIFETIME,
+                   wait_time_in_seconds: float = 1) -> AsyncGenerator[TicketLock, None]:
+        """Rasa's lock, except when this message's ticket lapses while it waits.
+
+        Waiting behind a holder that never finishes (a replica killed mid-message), every
+        ticket issued in the same moment expires with the dead one; Rasa's lock then finds
+        no lock and fails the message with LockError, which the channels answer with
+        nothing. Here the message queues again with a fresh ticket instead: the dead
+        holder's ticket is gone by then, so it is served next (tested by killing a replica
+        under load in tests/integration/test_postgres_stack.py).
+        """
+        ticket = self.issue_ticket(conversation_id, lock_lifetime)
+        try:
+            while True:
+                lock = self.get_lock(conversation_id)
+                if lock is None or all(t.number != ticket for t in lock.tickets):
+                    ticket = self.issue_ticket(conversation_id, lock_lifetime)
+                    continue
+                if not lock.is_locked(ticket):
+                    break
+                await asyncio.sleep(wait_time_in_seconds)
+                self.update_lock(conversation_id)
+            yield lock
+        finally:
+            self.cleanup(conversation_id, ticket)
 
     def save_lock(self, lock: TicketLock) -> None:
         self.red.set(self.key_prefix + lock.conversation_id, lock.dumps(), px=_time_to_live_ms(lock))

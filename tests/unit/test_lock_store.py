@@ -98,3 +98,23 @@ def test_a_lock_left_by_a_dead_replica_expires(redis_port):
     key = store.key_prefix + "abandoned"
     ttl = redis.Redis(port=redis_port, db=1).pttl(key)
     assert 0 < ttl <= (1 + 60) * 1000
+
+
+def test_messages_waiting_behind_a_holder_that_died_are_served_once_its_ticket_lapses(redis_port):
+    store = make_store(redis_port)
+    conversation = "held-by-the-dead"
+    # A replica took the lock and was killed: its ticket is never given back.
+    store.issue_ticket(conversation, 1.0)
+
+    async def waiter(n):
+        async with store.lock(conversation, lock_lifetime=1.0, wait_time_in_seconds=0.05):
+            return n
+
+    async def main():
+        # Issued in the same moment as the dead ticket, they lapse with it while they wait.
+        return await asyncio.wait_for(asyncio.gather(*(waiter(n) for n in range(3))), timeout=20)
+
+    started = time.monotonic()
+    assert sorted(asyncio.run(main())) == [0, 1, 2]
+    assert time.monotonic() - started >= 0.9, "nobody went in while the dead holder's ticket was valid"
+    assert store.get_lock(conversation) is None, "the lock is gone once the last message is done"
