@@ -180,7 +180,12 @@ def test_staff_reply_reaches_the_telegram_user_signed_with_the_staff_name(telegr
     [shown] = [t for t in staff.get(f"/staff/api/handoffs/{ticket['id']}").json()["transcript"] if t["speaker"] == "staff"]
     assert shown["delivery"] == {"status": "delivered", "reason": None}
     assert staff.post(f"/staff/api/handoffs/{ticket['id']}/resolve", {"outcome": "answered"}).status_code == 200
-    assert "back with the automated assistant" in replies_to(standin, 1007, count=4)[-1]["text"]
+    resumed, asked = replies_to(standin, 1007, count=5)[-2:]
+    assert "back with the automated assistant" in resumed["text"]
+    # Then the one optional question, its answers as buttons a thumb can reach.
+    assert "how helpful" in asked["text"]
+    answers = [b for row in asked["reply_markup"]["inline_keyboard"] for b in row]
+    assert [b["callback_data"] for b in answers] == [f'/rate_handoff{{"rating": "{n}"}}' for n in range(1, 6)]
 
 
 def test_a_reply_telegram_refuses_is_shown_to_staff_as_not_delivered(telegram):
