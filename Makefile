@@ -15,11 +15,11 @@ PYTHON310 := $(shell scripts/find_python310.sh)
 # data/crisis/ trains the crisis classifier (on text normalised with data/safety/emoji_words.yml,
 # with what data/safety/crisis_patterns.yml finds in it);
 # the rest of data/safety/ is read when the server starts, not trained; data/review/ is the
-# clinicians' sign-off, read when the server starts; data/staff/ is the console's prepared replies.
+# clinicians' sign-off, read when the server starts; data/staff/ is the console's prepared replies, data/notices/ the email to visitors.
 # The NLU components' code is an input too: the crisis classifier's features come from it.
 TRAINING_INPUTS := config.yml domain.yml data/safety/emoji_words.yml data/safety/crisis_patterns.yml \
   $(wildcard bot/safety/*.py bot/rasa_side/nlu/*.py) \
-  $(shell find data -name '*.yml' -not -path 'data/safety/*' -not -path 'data/review/*' -not -path 'data/staff/*' 2>/dev/null)
+  $(shell find data -name '*.yml' -not -path 'data/safety/*' -not -path 'data/review/*' -not -path 'data/staff/*' -not -path 'data/notices/*' 2>/dev/null)
 
 .PHONY: help install spacy train run test unit integration stories eval bench validate clean
 

@@ -77,6 +77,16 @@ class Settings:
     clinic_email: str = ""
     booking_url: str = ""
     clinic_address: str = ""
+    # Email that a staff reply is waiting, for web visitors who leave an address
+    # (bot/email_notices.py); no SMTP_HOST, no email offer in the widget.
+    smtp_host: str = ""
+    smtp_port: int = 587
+    smtp_username: str = ""
+    smtp_password: str = ""
+    smtp_starttls: bool = True
+    mail_from: str = ""
+    # The clinic's page with the chat widget, where the email sends the visitor back.
+    chat_page_url: str = ""
 
 
 def load_dotenv(path: Path = PROJECT_ROOT / ".env") -> None:
@@ -225,6 +235,13 @@ def load_settings() -> Settings:
         clinic_email=env.get("CLINIC_EMAIL", ""),
         booking_url=env.get("BOOKING_URL", ""),
         clinic_address=env.get("CLINIC_ADDRESS", ""),
+        smtp_host=env.get("SMTP_HOST", ""),
+        smtp_port=int(env.get("SMTP_PORT", "587")),
+        smtp_username=env.get("SMTP_USERNAME", ""),
+        smtp_password=env.get("SMTP_PASSWORD", ""),
+        smtp_starttls=env.get("SMTP_STARTTLS", "true").lower() != "false",
+        mail_from=env.get("MAIL_FROM", ""),
+        chat_page_url=env.get("CHAT_PAGE_URL") or env.get("PUBLIC_URL") or f"http://localhost:{web_port}",
     )
     staff_at_work(settings.staff_schedule, settings.staff_timezone)  # raises on a bad schedule or zone
     return settings

@@ -26,6 +26,7 @@ TELEGRAM_TEXTS = PROJECT_ROOT / "bot" / "rasa_side" / "channels" / "telegram_tex
 WIDGET_TEXTS = PROJECT_ROOT / "bot" / "web" / "static" / "widget" / "texts.json"
 LANGUAGES_FILE = PROJECT_ROOT / "data" / "safety" / "crisis_languages.yml"
 CANNED_REPLIES_FILE = PROJECT_ROOT / "data" / "staff" / "canned_replies.yml"
+EMAIL_NOTICE_FILE = PROJECT_ROOT / "data" / "notices" / "reply_waiting.yml"
 
 LINK = re.compile(r"https://[^\s)\]>\"']+")
 
@@ -92,6 +93,15 @@ def _canned_replies() -> Iterator[Text]:
                    condition=f"staff choose \"{entry.get('title')}\"", links=tuple(LINK.findall(body)))
 
 
+def _email_notice() -> Iterator[Text]:
+    document = yaml.safe_load(EMAIL_NOTICE_FILE.read_text(encoding="utf-8")) or {}
+    body = f"Subject: {document.get('subject', '')}\n\n{document.get('body', '')}"
+    yield Text(key="email reply_waiting", group="Email to a web visitor",
+               source_file=_relative(EMAIL_NOTICE_FILE), body=body,
+               condition="a staff reply came while their chat page was closed, and they left an address",
+               links=tuple(LINK.findall(body)))
+
+
 def _crisis_lines() -> Iterator[Text]:
     body = format_crisis_lines([CrisisLine(e["region"], e["service"], e["contact"]) for e in DEFAULT_CRISIS_LINES])
     yield Text(key="crisis_lines default", group="Crisis lines (default, unless CRISIS_LINES is set)",
@@ -119,5 +129,6 @@ def all_texts() -> List[Text]:
                        json.loads(WIDGET_TEXTS.read_text(encoding="utf-8"))))
     texts.extend(_language_lines())
     texts.extend(_canned_replies())
+    texts.extend(_email_notice())
     texts.extend(_crisis_lines())
     return texts

@@ -99,7 +99,9 @@ class DeploymentResponses(TemplatedNaturalLanguageGenerator):
         if utter_action in HANDOFF_WAITING:
             staffed = next_staffed_time(self.config.staff_schedule, self.config.staff_timezone)
             return {"state": "waiting", "staff_from": staffed.isoformat() if staffed else None,
-                    "urgent": "crisis" in utter_action}
+                    "urgent": "crisis" in utter_action,
+                    # The widget offers "email me when they reply" only where email can be sent.
+                    "email_notice": bool(self.config.smtp_host)}
         if utter_action in HANDOFF_ENDED:
             return {"state": "ended"}
         return None

@@ -14,7 +14,7 @@ from sqlalchemy import delete, func, select, update
 
 from bot.store import audit
 from bot.store.sessions import plain_engine_for, session_factory
-from bot.store.models import AuditEntry, HandoffNote, HandoffRating, HandoffTicket, ReplyDelivery
+from bot.store.models import AuditEntry, HandoffNote, HandoffRating, HandoffTicket, ReplyDelivery, VisitorContact
 from bot.store.tracker_events import EVENTS, has_events
 
 
@@ -44,6 +44,7 @@ def erase_conversations(handoff_database_url: str, tracker_database_url: str,
             session.execute(update(AuditEntry).where(AuditEntry.ticket_id.in_(ticket_ids))
                             .values(ticket_id=None, detail=None))
         session.execute(delete(ReplyDelivery).where(ReplyDelivery.conversation_id.in_(ids)))
+        session.execute(delete(VisitorContact).where(VisitorContact.conversation_id.in_(ids)))
         audit.record(session, "erasure", detail=f"{reason}: {len(ids)} conversation(s)")
     return ErasureReport(len(ids), deleted_events, len(ticket_ids))
 

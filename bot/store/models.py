@@ -151,3 +151,19 @@ class HandoffRating(Base):
     ticket_id = Column(Integer, ForeignKey("handoff_tickets.id", ondelete="CASCADE"), primary_key=True)
     rating = Column(Integer, nullable=False)
     rated_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+
+
+class VisitorContact(Base):
+    """How a web visitor chose to hear of a staff reply that came while their page was
+    closed: kept on their device only, or also an email that a reply is waiting. The
+    address is personal data: it is erased with the conversation and never logged."""
+
+    __tablename__ = "visitor_contacts"
+
+    conversation_id = Column(String(255), primary_key=True)
+    choice = Column(String(16), nullable=False)  # "device" or "email"
+    email = Column(String(254), nullable=True)
+    chosen_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+    # A reply waits to be announced by email (set when a staff reply could not be shown live).
+    notice_pending = Column(Boolean, nullable=False, default=False)
+    last_notice_at = Column(DateTime(timezone=True), nullable=True)

@@ -12,6 +12,7 @@ from pathlib import Path
 from aiohttp import web
 
 from bot.settings import Settings
+from bot.email_notices import send_due_notices
 from bot.store import outbox
 from bot.store.sessions import session_factory
 from bot.store.tickets import HandoffError
@@ -71,7 +72,8 @@ OUTBOX_SWEEP_SECONDS = 30
 
 async def _sweep_handoff_outbox(app: web.Application):
     """Requests for a person kept on this machine while the handoff store was down, written
-    every half minute (the process that kept one retries too, but it may have died since)."""
+    every half minute (the process that kept one retries too, but it may have died since),
+    and the reply-waiting emails still due (bot/email_notices.py)."""
     settings = app[SETTINGS]
 
     async def sweep() -> None:
@@ -81,6 +83,11 @@ async def _sweep_handoff_outbox(app: web.Application):
                                                settings.public_url)
             except Exception:  # the sweep must outlive any one failure
                 logger.exception("Sweeping the handoff outbox failed")
+            try:
+                # Reply-waiting emails the mail server refused, or held back by the 30-minute gap.
+                await asyncio.get_running_loop().run_in_executor(None, send_due_notices, settings)
+            except Exception:
+                logger.exception("Sending the reply-waiting emails failed")
             await asyncio.sleep(OUTBOX_SWEEP_SECONDS)
 
     task = asyncio.get_running_loop().create_task(sweep())

@@ -11,7 +11,9 @@ from urllib.parse import urlsplit
 from aiohttp import web
 
 from bot.conversation_ids import WebSessions
+from bot.store import contacts
 from bot.store.erasure import erase_conversation
+from bot.web.db_work import in_transaction
 from bot.web.keys import ERASE_THROTTLE, HISTORY_THROTTLE, RASA, SETTINGS
 from bot.web.rasa_client import RasaUnavailable
 from bot.web.security import content_security_policy
@@ -88,25 +90,35 @@ async def history_preflight(request: web.Request) -> web.Response:
     return web.Response(status=204, headers=ERASE_CORS)
 
 
-@routes.post("/api/conversations/history")
-async def my_conversation_history(request: web.Request) -> web.Response:
-    """Every bot and staff message of the widget's own conversation, so a reply sent while
-    the page was reloading or the connection was down is not lost (the tracker is the one
-    transcript). Only the session token opens it, as for erasure."""
+async def _own_conversation(request: web.Request, verb: str):
+    """The conversation a visitor's session token opens, and the request's JSON body; or
+    the refusal to answer with (too many attempts from one address, a missing or forged
+    token). Throttled per address like the history calls."""
     throttle, address = request.app[HISTORY_THROTTLE], client_address(request, request.app[SETTINGS].trusted_proxies)
     if throttle.blocked(address):
-        return web.json_response({"error": "Too many requests from here; please wait a few minutes"},
-                                 status=429, headers=ERASE_CORS)
+        return None, {}, web.json_response({"error": "Too many requests from here; please wait a few minutes"},
+                                           status=429, headers=ERASE_CORS)
     throttle.record(address)
     try:
         body = await request.json()
     except ValueError:
         body = None
-    token = body.get("session_token") if isinstance(body, dict) else None
-    conversation_id = WebSessions(request.app[SETTINGS].web_session_secret).verify(token)
+    body = body if isinstance(body, dict) else {}
+    conversation_id = WebSessions(request.app[SETTINGS].web_session_secret).verify(body.get("session_token"))
     if conversation_id is None:
-        return web.json_response({"error": "This conversation cannot be read from here"},
-                                 status=403, headers=ERASE_CORS)
+        return None, body, web.json_response({"error": f"This conversation cannot be {verb} from here"},
+                                             status=403, headers=ERASE_CORS)
+    return conversation_id, body, None
+
+
+@routes.post("/api/conversations/history")
+async def my_conversation_history(request: web.Request) -> web.Response:
+    """Every bot and staff message of the widget's own conversation, so a reply sent while
+    the page was reloading or the connection was down is not lost (the tracker is the one
+    transcript). Only the session token opens it, as for erasure."""
+    conversation_id, body, refused = await _own_conversation(request, "read")
+    if refused:
+        return refused
     try:
         tracker = await request.app[RASA].tracker(conversation_id)
     except RasaUnavailable:
@@ -114,6 +126,28 @@ async def my_conversation_history(request: web.Request) -> web.Response:
                                  headers=ERASE_CORS)
     return web.json_response({"messages": visitor_messages_from_tracker(tracker),
                               "handoff": visitor_handoff_state(tracker)}, headers=ERASE_CORS)
+
+
+@routes.options("/api/conversations/contact")
+async def contact_preflight(request: web.Request) -> web.Response:
+    return web.Response(status=204, headers=ERASE_CORS)
+
+
+@routes.post("/api/conversations/contact")
+async def my_contact_choice(request: web.Request) -> web.Response:
+    """The visitor's choice of how to hear of a staff reply: {"session_token", "choice":
+    "device"} (kept on this device) or {"choice": "email", "email"} (also an email that a
+    reply waits, never its words). Only the session token opens the conversation."""
+    conversation_id, body, refused = await _own_conversation(request, "changed")
+    if refused:
+        return refused
+    choice, email = str(body.get("choice") or ""), str(body.get("email") or "").strip()
+    if choice == "email" and not request.app[SETTINGS].smtp_host:
+        return web.json_response({"error": "Email is not offered here"}, status=409, headers=ERASE_CORS)
+    if choice not in contacts.CHOICES or (choice == "email" and not contacts.valid_email(email)):
+        return web.json_response({"error": "Please check the email address"}, status=400, headers=ERASE_CORS)
+    await in_transaction(request, lambda db: contacts.choose(db, conversation_id, choice, email or None))
+    return web.json_response({"saved": True, "choice": choice}, headers=ERASE_CORS)
 
 
 @routes.post("/api/conversations/erase")
@@ -140,6 +174,10 @@ async def erase_my_conversation(request: web.Request) -> web.Response:
     if conversation_id is None:
         return web.json_response({"error": "This conversation cannot be deleted from here"},
                                  status=403, headers=ERASE_CORS)
+    try:
+        await request.app[RASA].wait_for_quiet(conversation_id)
+    except RasaUnavailable:
+        pass  # nothing is being handled by a Rasa that cannot be reached; erase all the same
     await asyncio.get_running_loop().run_in_executor(
         None, erase_conversation, settings.database_url, settings.tracker_database_url, conversation_id)
     return web.json_response({"erased": True}, headers=ERASE_CORS)

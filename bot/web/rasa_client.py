@@ -80,6 +80,15 @@ class RasaClient:
                          {"execute_side_effects": "true", "output_channel": output_channel_of(conversation_id)}, event)
         return reply_id
 
+    async def wait_for_quiet(self, conversation_id: str) -> None:
+        """Returns once Rasa has finished any message of the conversation it is handling.
+
+        Adding an event takes the conversation's lock, as handling a message does, so this
+        waits for one in flight. Erasure needs it: a message still being handled is saved
+        after it, and would bring the deleted conversation back."""
+        await self._call("POST", f"{self._conversation(conversation_id)}/tracker/events", None,
+                         {"event": "action", "name": "action_listen", "timestamp": time.time()})
+
     async def execute_action(self, conversation_id: str, action_name: str) -> Dict:
         """Runs an action outside a user turn (`execute` ignores the pause), then listens again.
 

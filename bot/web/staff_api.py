@@ -6,6 +6,7 @@ the login session.
 """
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime
 from typing import Any, Dict, Optional
 
@@ -13,7 +14,8 @@ from aiohttp import web
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.store import audit, tickets
+from bot.email_notices import send_due_notices
+from bot.store import audit, contacts, tickets
 from bot.store.deliveries import deliveries_of
 from bot.store.models import HandoffNote, HandoffTicket, Priority, Role, StaffUser, TicketStatus
 from bot.store.staff_accounts import AccountLocked, LoginRefused, add_user, as_utc, log_in, log_out
@@ -50,6 +52,14 @@ def ticket_json(ticket: HandoffTicket) -> Dict[str, Any]:
         "outcome": ticket.outcome, "assigned_staff": staff_json(ticket.assigned_staff),
         "satisfaction": ticket.rating.rating if ticket.rating else None,
     }
+
+
+def contact_json(contact) -> Optional[Dict[str, Any]]:
+    """How the visitor chose to hear of replies; staff see the choice, not the address."""
+    if contact is None:
+        return None
+    return {"choice": contact.choice, "chosen_at": _iso(contact.chosen_at),
+            "last_email_at": _iso(contact.last_notice_at), "email_pending": bool(contact.notice_pending)}
 
 
 def note_json(note: HandoffNote) -> Dict[str, Any]:
@@ -210,7 +220,8 @@ async def show_handoff(request: web.Request) -> web.Response:
     def work(db: Session) -> Dict[str, Any]:
         ticket = tickets.get_ticket(db, ticket_id)
         audit.record_view(db, staff_id, ticket.id)
-        return {"ticket": ticket_json(ticket), "notes": [note_json(n) for n in ticket.notes]}
+        return {"ticket": ticket_json(ticket), "notes": [note_json(n) for n in ticket.notes],
+                "contact": contact_json(contacts.choice_of(db, ticket.conversation_id))}
 
     body = await in_transaction(request, work)
     try:
@@ -286,13 +297,19 @@ async def reply_to_user(request: web.Request) -> web.Response:
     except RasaUnavailable as error:
         return _error(502, f"The reply was not sent: {error}")
 
-    def work(db: Session) -> Optional[Dict[str, Any]]:
+    def work(db: Session) -> Dict[str, Any]:
         audit.record(db, "reply", staff_id=staff.id, ticket_id=ticket_id)
         # The channel recorded what became of it while Rasa sent it (None: no live channel).
         delivery = deliveries_of(db, [reply_id]).get(reply_id)
-        return delivery.as_json() if delivery else None
+        # Not shown live (the visitor's page is closed): an email says a reply waits, if they asked.
+        emailed = bool(delivery and not delivery.delivered and contacts.reply_waits(db, conversation_id))
+        return {"delivery": delivery.as_json() if delivery else None, "email_notice": emailed}
 
-    return web.json_response({"sent": True, "delivery": await in_transaction(request, work)}, status=201)
+    outcome = await in_transaction(request, work)
+    if outcome["email_notice"]:
+        # Sent beside the answer to staff; the web app's sweep sends what this could not.
+        asyncio.get_running_loop().run_in_executor(None, send_due_notices, request.app[SETTINGS])
+    return web.json_response({"sent": True, **outcome}, status=201)
 
 
 @routes.post("/staff/api/handoffs/{ticket_id}/notes")

@@ -1,12 +1,14 @@
 import json
 import shutil
+from email import message_from_bytes
 
 import pytest
+from aiosmtpd.controller import Controller
 from playwright.sync_api import sync_playwright
 
 from tests.integration.staff_client import StaffClient, add_staff_account
 from tests.paths import MODEL
-from tests.stack import running_stack
+from tests.stack import free_port, running_stack
 
 # A deployment's own configuration, to show that texts are filled from it.
 CLINIC_ENV = {
@@ -32,11 +34,37 @@ STAFF = {  # email: (display name, admin)
 }
 
 
+class Mailbox:
+    """What a local SMTP server (aiosmtpd) received: the clinic's mail server in the tests."""
+
+    def __init__(self):
+        self.messages = []
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's name)
+        self.messages.append(message_from_bytes(envelope.content))
+        return "250 OK"
+
+    def to(self, address):
+        return [m for m in self.messages if m["To"] == address]
+
+
 @pytest.fixture(scope="session")
-def stack(tmp_path_factory):
+def mailbox():
+    box = Mailbox()
+    controller = Controller(box, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    box.port = controller.port
+    yield box
+    controller.stop()
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory, mailbox):
     if not MODEL.exists():
         pytest.fail(f"{MODEL} is missing: run `make integration`, which trains it")
-    with running_stack(MODEL, tmp_path_factory.mktemp("stack"), CLINIC_ENV, with_web_app=True) as running:
+    mail = {"SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(mailbox.port), "SMTP_STARTTLS": "false",
+            "MAIL_FROM": "chat@harbour.test", "CHAT_PAGE_URL": "https://harbour.test/chat"}
+    with running_stack(MODEL, tmp_path_factory.mktemp("stack"), {**CLINIC_ENV, **mail}, with_web_app=True) as running:
         for email, (name, admin) in STAFF.items():
             add_staff_account(running, email, PASSWORD, name, admin)
         yield running

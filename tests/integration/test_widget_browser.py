@@ -8,6 +8,7 @@ import gzip
 import json
 import re
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
@@ -428,8 +429,8 @@ def test_typing_indicator_shows_until_the_answer_arrives(stack, page):
     # Checked in the same task as the send: a fast answer could otherwise hide it before a look.
     shown_at_send = page.evaluate("""() => {
         const root = document.querySelector('#ptsd-chat-widget').shadowRoot;
-        root.querySelector('input').value = 'what is ptsd';
-        root.querySelector('form').requestSubmit();
+        root.querySelector('.cw-form .cw-input').value = 'what is ptsd';
+        root.querySelector('.cw-form').requestSubmit();
         return !root.querySelector('.cw-typing').hidden;
     }""")
     assert shown_at_send
@@ -509,6 +510,53 @@ def test_kept_on_this_device_the_conversation_and_a_later_reply_survive_closing_
     assert page.evaluate(f"localStorage.getItem('{STORAGE_KEY}')") is None
     Widget(page).open()
     expect(Widget(page).staff_messages).to_have_count(0)
+    context.close()
+
+
+def test_an_email_says_a_reply_waits_and_the_reply_is_read_back_in_the_chat(stack, browser, mailbox):
+    page = new_page(browser, bypass_csp=True)  # for axe, injected as an inline script
+    widget, sam, ticket = handed_off(stack, page)
+    banner = widget.panel.locator(".cw-banner")
+    banner.get_by_role("button", name="Email me when they reply").click()
+    page.add_script_tag(path=str(AXE))
+    assert page.evaluate("""async () => (await axe.run(document, {resultTypes: ['violations']})).violations
+        .filter(v => v.impact === 'serious' || v.impact === 'critical').map(v => v.id)""") == []
+    address = f"visitor-{ticket['id']}@example.test"
+    banner.get_by_label("Your email address").fill("not an address")
+    banner.get_by_role("button", name="Email me", exact=True).click()
+    assert banner.get_by_label("Your email address").evaluate("input => input.validity.valid") is False
+    banner.get_by_label("Your email address").fill(address)
+    banner.get_by_role("button", name="Email me", exact=True).click()
+    expect(banner).to_contain_text("We'll email you when a reply is waiting")
+    expect(banner).to_contain_text("Kept on this device")
+    # Staff see the choice, never the address.
+    shown = sam.get(f"/staff/api/handoffs/{ticket['id']}").json()
+    assert shown["contact"]["choice"] == "email" and address not in str(shown)
+
+    context = page.context
+    page.close()  # the visitor closed the tab
+    time.sleep(1.5)  # for the server to see the socket go
+    sent = sam.post(f"/staff/api/handoffs/{ticket['id']}/messages", {"text": "Sam here: the secret plan."}).json()
+    assert sent["delivery"]["status"] == "refused" and sent["email_notice"] is True
+    deadline = time.monotonic() + 20
+    while not mailbox.to(address) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    [email] = mailbox.to(address)
+    body = email.get_payload(decode=True).decode()
+    assert email["Subject"] == "A reply is waiting for you" and email["From"] == "chat@harbour.test"
+    assert "https://harbour.test/chat" in body and "Harbour Trauma Clinic" in body and "999" in body
+    assert "secret plan" not in body and "request_human" not in body, "the email says nothing of the conversation"
+    # A second reply soon after: no second email.
+    assert sam.post(f"/staff/api/handoffs/{ticket['id']}/messages", {"text": "And another."}).json()["email_notice"] is True
+    time.sleep(1.5)
+    assert len(mailbox.to(address)) == 1
+
+    page = context.new_page()
+    page.goto(stack.web_url + "/")
+    widget = Widget(page)
+    widget.open()
+    expect(widget.staff_messages).to_have_count(2)
+    expect(widget.staff_messages.first).to_contain_text("the secret plan")
     context.close()
 
 

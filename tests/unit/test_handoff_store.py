@@ -14,10 +14,11 @@ from sqlalchemy import insert, select
 from bot.store import audit
 from bot.store.sessions import engine_for, session_factory
 from bot.store.erasure import erase_conversation, purge_older_than
+from bot.store.contacts import ONE_NOTICE_PER, choose, due_notices, notice_sent, reply_waits, valid_email
 from bot.store.ratings import may_ask, rating_of, record_rating
 from bot.store.tracker_events import EVENTS, PREVIEW_CHARS, activity_of
 from bot.store.tickets import NotYours, QueueFilter, WrongState, add_note, claim, list_tickets, request_handoff, resolve
-from bot.store.models import AuditEntry, Base, HandoffNote, Priority, StaffUser
+from bot.store.models import AuditEntry, Base, HandoffNote, Priority, StaffUser, utcnow
 from bot.store.staff_accounts import add_user
 
 POSTGRES_URL = os.environ.get("HANDOFF_TEST_POSTGRES_URL")
@@ -157,3 +158,22 @@ def test_a_rating_belongs_to_the_latest_resolved_ticket_and_never_to_an_open_one
         claim(session, urgent, sam)
         resolve(session, urgent, sam, "answered")
     assert not may_ask(url, "r2"), "no rating question after a crisis"
+
+
+def test_an_email_notice_waits_for_a_reply_not_seen_live_and_comes_at_most_every_half_hour(url):
+    with session_factory(url).begin() as session:
+        assert not reply_waits(session, "v1"), "no choice made: no email"
+        choose(session, "v1", "device")
+        assert not reply_waits(session, "v1"), "kept on the device only: no email"
+        with pytest.raises(ValueError):
+            choose(session, "v1", "email", "not an address")
+        choose(session, "v1", "email", "me@example.test")
+        assert reply_waits(session, "v1")
+    with session_factory(url).begin() as session:
+        assert [c.conversation_id for c in due_notices(session)] == ["v1"]
+        notice_sent(session, "v1")
+        assert reply_waits(session, "v1")
+        assert due_notices(session) == [], "one email per half hour"
+        later = utcnow() + ONE_NOTICE_PER + timedelta(seconds=1)
+        assert [c.conversation_id for c in due_notices(session, later)] == ["v1"]
+    assert valid_email("a.b+c@clinic.example") and not valid_email("a@b") and not valid_email("<x>@y.zz")

@@ -222,6 +222,15 @@ function turnItem(turn) {
   return item;
 }
 
+// How the web visitor chose to hear of replies while their page is closed (never the address).
+function contactSummary(contact) {
+  if (!contact) return "";
+  if (contact.choice === "device") return " · kept on their device";
+  const emailed = contact.email_pending ? "an email waits to be sent"
+    : contact.last_email_at ? `last emailed ${when(contact.last_email_at)}` : "not emailed yet";
+  return ` · asked for an email when a reply waits (${emailed})`;
+}
+
 const TIER_NAMES = { crisis: "crisis protocol", check: "check-in asked" };
 
 function safetyNet(turn) {
@@ -372,7 +381,7 @@ const pages = {
         `${t.status} · ${t.channel} · ${t.reason} · opened ${when(t.created_at)}` +
         (t.assigned_staff ? ` · claimed by ${t.assigned_staff.display_name}` : "") +
         (t.outcome ? ` · outcome ${t.outcome}` : "") +
-        (t.satisfaction ? ` · rated ${t.satisfaction} of 5 by the person` : "");
+        (t.satisfaction ? ` · rated ${t.satisfaction} of 5 by the person` : "") + contactSummary(data.contact);
       const mine = t.assigned_staff && t.assigned_staff.id === session.staff.id;
       const mayHandOn = t.status === "claimed" && (mine || session.staff.role === "admin");
       document.getElementById("claim").disabled = t.status !== "open";
@@ -424,7 +433,8 @@ const pages = {
         const sent = await api.call("POST", `/staff/api/handoffs/${id}/messages`, { text: reply.value });
         reply.value = "";
         if (sent.delivery && sent.delivery.status !== "delivered") {
-          throw new Error(`Your reply is in the transcript but did NOT reach the person: ${sent.delivery.reason}`);
+          throw new Error(`Your reply is in the transcript but did NOT reach the person: ${sent.delivery.reason}` +
+            (sent.email_notice ? ". They will get an email that a reply is waiting." : ""));
         }
       });
     });

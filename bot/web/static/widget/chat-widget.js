@@ -234,6 +234,7 @@
           received: typeof saved.received === "number" ? saved.received
             : messages.filter(function (m) { return m.role !== "user"; }).length,
           handoff: saved.handoff && typeof saved.handoff === "object" ? saved.handoff : null,
+          emailNotice: saved.emailNotice === true,
           onDevice: onDevice
         };
       }
@@ -251,7 +252,8 @@
         sessionId: state.sessionId,
         messages: state.messages.slice(-MAX_STORED_MESSAGES),
         received: state.received || 0,
-        handoff: state.handoff || null
+        handoff: state.handoff || null,
+        emailNotice: state.emailNotice === true
       }));
     } catch (error) { /* full or refused: the conversation still works, it just won't survive a reload */ }
   }
@@ -537,8 +539,20 @@
     this.keepButton = el("button", { type: "button", "class": "cw-button cw-button--secondary",
       text: say("keep_on_device"), onclick: function () { self.keepOnDevice(); } });
     this.keptNote = el("p", { "class": "cw-banner-hint", text: say("kept_on_device"), hidden: true });
+    // ... or, where the clinic sends email, an email that a reply is waiting (never its words).
+    this.emailButton = el("button", { type: "button", "class": "cw-button cw-button--secondary", hidden: true,
+      text: say("email_me"), onclick: function () { self.showEmailForm(); } });
+    this.emailInput = el("input", { type: "email", id: "cw-email", "class": "cw-email-input", autocomplete: "email",
+      maxlength: "254", required: true, "aria-describedby": "cw-email-hint" });
+    this.emailError = el("p", { "class": "cw-confirm-error", role: "alert" });
+    this.emailForm = el("form", { "class": "cw-email-form", hidden: true,
+      onsubmit: function (event) { event.preventDefault(); self.saveEmail(); } }, [
+      el("label", { "for": "cw-email", text: say("email_label") }), this.emailInput,
+      el("button", { type: "submit", "class": "cw-button", text: say("email_save") }),
+      el("p", { id: "cw-email-hint", "class": "cw-banner-hint", text: say("email_hint") }), this.emailError]);
+    this.emailNote = el("p", { "class": "cw-banner-hint", text: say("email_saved"), hidden: true });
     this.banner = el("div", { "class": "cw-banner", role: "note", hidden: true },
-      [this.bannerText, this.keepButton, this.keepHint, this.keptNote]);
+      [this.bannerText, this.keepButton, this.keepHint, this.keptNote, this.emailButton, this.emailForm, this.emailNote]);
     this.log = el("div", {
       "class": "cw-log", role: "log", "aria-live": "polite", "aria-relevant": "additions",
       "aria-label": say("conversation"), tabindex: "0"
@@ -937,13 +951,61 @@
       this.bannerText.textContent = text + " " + say("emergency_reminder");
       this.keepButton.hidden = this.keepHint.hidden = !!this.state.onDevice;
       this.keptNote.hidden = !this.state.onDevice;
+      var offered = handoff.email_notice === true && !this.state.emailNotice;
+      this.emailButton.hidden = !offered || !this.emailForm.hidden;
+      if (!offered) {
+        this.emailForm.hidden = true;
+      }
+      this.emailNote.hidden = !this.state.emailNotice;
       this.setTyping(false);
     }
     this.setConnection(this.connection || "idle");
   };
 
+  ChatWidget.prototype.showEmailForm = function () {
+    this.emailButton.hidden = true;
+    this.emailForm.hidden = false;
+    this.emailInput.focus();
+  };
+
+  /** Tells the web app how the visitor wants to hear of a reply; calls back with an error or null. */
+  ChatWidget.prototype.sendContactChoice = function (choice, email, callback) {
+    fetch(this.config.apiBase + "/api/conversations/contact", {
+      method: "POST",
+      mode: "cors",
+      credentials: "omit",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ session_token: this.state.sessionId, choice: choice, email: email || undefined })
+    }).then(function (response) {
+      callback(response.ok ? null : new Error("contact answered " + response.status));
+    }).catch(callback);
+  };
+
+  /**
+   * An email that a reply waits needs the conversation on this device to read it: saving
+   * the address keeps it here too (the hint says so).
+   */
+  ChatWidget.prototype.saveEmail = function () {
+    var self = this;
+    var email = this.emailInput.value.trim();
+    this.emailError.textContent = "";
+    this.sendContactChoice("email", email, function (error) {
+      if (error) {
+        self.emailError.textContent = say("email_failed");
+        return;
+      }
+      self.state.emailNotice = true;
+      self.emailInput.value = "";
+      self.emailForm.hidden = true;
+      self.keepOnDevice();
+    });
+  };
+
   /** The visitor chose to keep this conversation on this device (until Leave quickly or Delete). */
   ChatWidget.prototype.keepOnDevice = function () {
+    if (!this.state.emailNotice) {
+      this.sendContactChoice("device", null, function () { /* staff seeing it is a nicety */ });
+    }
     this.state.onDevice = true;
     saveState(this.state);
     try {
