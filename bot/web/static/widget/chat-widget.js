@@ -45,8 +45,11 @@
  * session token) and shows what it missed. The handoff texts carry custom JSON
  * {handoff: {state, staff_from}}: while a person is awaited the header says "Waiting for
  * staff", a banner says when staff will answer in the visitor's own time zone, and no
- * typing indicator shows. Bot and staff text is rendered with createElement/textContent only:
- * **bold**, "- " lists and http(s) links, never as HTML.
+ * typing indicator shows. The banner offers to keep the conversation on this device and,
+ * when the handoff JSON says email_notice, to email the visitor when a reply waits
+ * (POST /api/conversations/contact with the session token). Bot and staff text is
+ * rendered with createElement/textContent only: **bold**, "- " lists and http(s) links,
+ * never as HTML.
  */
 (function () {
   "use strict";
