@@ -117,7 +117,7 @@ async def my_conversation_history(request: web.Request) -> web.Response:
     the page was reloading or the connection was down is not lost (the tracker is the one
     transcript). Only the session token opens it, as for erasure."""
     conversation_id, body, refused = await _own_conversation(request, "read")
-    if refused:
+    if refused is not None:  # a Response is falsy: it is a mapping with nothing in it
         return refused
     try:
         tracker = await request.app[RASA].tracker(conversation_id)
@@ -139,7 +139,7 @@ async def my_contact_choice(request: web.Request) -> web.Response:
     "device"} (kept on this device) or {"choice": "email", "email"} (also an email that a
     reply waits, never its words). Only the session token opens the conversation."""
     conversation_id, body, refused = await _own_conversation(request, "changed")
-    if refused:
+    if refused is not None:  # a Response is falsy: it is a mapping with nothing in it
         return refused
     choice, email = str(body.get("choice") or ""), str(body.get("email") or "").strip()
     if choice == "email" and not request.app[SETTINGS].smtp_host:

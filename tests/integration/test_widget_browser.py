@@ -622,6 +622,22 @@ def test_history_opens_only_with_the_session_token(stack):
         assert requests.post(url, json={"session_token": forged}, timeout=10).status_code == 403
 
 
+def test_the_contact_choice_is_made_only_with_the_session_token(stack):
+    visitor = WebVisitor(stack.rasa_url)
+    visitor.send("what is ptsd")
+    visitor.received()
+    visitor.close()
+    url = f"{stack.web_url}/api/conversations/contact"
+    for forged in (conversation_of(visitor.session_token), visitor.session_token[:-2] + "xx", "", None):
+        refused = requests.post(url, json={"session_token": forged, "choice": "device"}, timeout=10)
+        assert refused.status_code == 403
+    mine = {"session_token": visitor.session_token}
+    assert requests.post(url, json={**mine, "choice": "email", "email": "nope"}, timeout=10).status_code == 400
+    assert requests.post(url, json={**mine, "choice": "anything"}, timeout=10).status_code == 400
+    saved = requests.post(url, json={**mine, "choice": "email", "email": "me@example.test"}, timeout=10)
+    assert saved.status_code == 200 and saved.json() == {"saved": True, "choice": "email"}
+
+
 def test_demo_page_policy_lets_the_page_reach_rasa_and_nothing_else(stack):
     response = requests.get(stack.web_url + "/", timeout=10)
     rasa = stack.rasa_url.removeprefix("http://")
