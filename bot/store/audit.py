@@ -1,13 +1,13 @@
 """The audit log: every view, reply, note, claim, resolve, login and erasure, by whom and when."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import Dict, List, Optional
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from bot.store.models import AuditEntry, utcnow
+from bot.store.models import AuditEntry, as_utc, utcnow
 
 # The console refreshes an open ticket every few seconds: that is one look, not dozens.
 VIEW_COUNTS_ONCE_WITHIN = timedelta(minutes=15)
@@ -26,15 +26,10 @@ def record_view(session: Session, staff_id: int, ticket_id: int) -> bool:
     latest = session.execute(
         select(AuditEntry).where(AuditEntry.staff_id == staff_id, AuditEntry.ticket_id == ticket_id)
         .order_by(AuditEntry.id.desc()).limit(1)).scalar_one_or_none()
-    if latest is not None and latest.action == "view" and _aware(latest.at) > utcnow() - VIEW_COUNTS_ONCE_WITHIN:
+    if latest is not None and latest.action == "view" and as_utc(latest.at) > utcnow() - VIEW_COUNTS_ONCE_WITHIN:
         return False
     record(session, "view", staff_id=staff_id, ticket_id=ticket_id)
     return True
-
-
-def _aware(moment):
-    """SQLite returns naive datetimes for timezone-aware columns: they are UTC."""
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
 def recent_entries(session: Session, limit: int = 200, offset: int = 0) -> List[AuditEntry]:
@@ -58,4 +53,4 @@ def _replies(session: Session, ticket_ids: List[int], which) -> Dict[int, dateti
     rows = session.execute(select(AuditEntry.ticket_id, which(AuditEntry.at))
                            .where(AuditEntry.ticket_id.in_(ticket_ids), AuditEntry.action == "reply")
                            .group_by(AuditEntry.ticket_id))
-    return {ticket_id: _aware(at) for ticket_id, at in rows}
+    return {ticket_id: as_utc(at) for ticket_id, at in rows}

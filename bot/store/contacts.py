@@ -6,13 +6,13 @@ not be shown to them live; the email notices (bot/email_notices.py) read and cle
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import List, Optional
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.store.models import VisitorContact, utcnow
+from bot.store.models import VisitorContact, as_utc, utcnow
 
 CHOICES = ("device", "email")
 # Plain enough to refuse typing slips, loose enough for every real address.
@@ -52,7 +52,7 @@ def due_notices(session: Session, now: Optional[datetime] = None) -> List[Visito
     now = now or utcnow()
     pending = session.execute(select(VisitorContact).where(
         VisitorContact.notice_pending.is_(True), VisitorContact.choice == "email")).scalars()
-    return [c for c in pending if c.last_notice_at is None or _aware(c.last_notice_at) <= now - ONE_NOTICE_PER]
+    return [c for c in pending if c.last_notice_at is None or as_utc(c.last_notice_at) <= now - ONE_NOTICE_PER]
 
 
 def notice_sent(session: Session, conversation_id: str) -> None:
@@ -60,6 +60,3 @@ def notice_sent(session: Session, conversation_id: str) -> None:
     if contact is not None:
         contact.notice_pending, contact.last_notice_at = False, utcnow()
 
-
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)

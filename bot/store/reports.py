@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from datetime import date, datetime, time, timedelta, timezone as dt_timezone
+from datetime import date, datetime, time, timedelta
 from typing import Dict, List, Optional
 from zoneinfo import ZoneInfo
 
@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from bot.staff_hours import staff_at_work
 from bot.store import audit
-from bot.store.models import HandoffRating, HandoffTicket, Priority
+from bot.store.models import HandoffRating, HandoffTicket, Priority, as_utc
 from bot.store.tracker_events import user_messages_between
 
 # Intents that mean the bot had no answer: it asked the person to rephrase.
@@ -42,11 +42,6 @@ def _round(value: Optional[float]) -> Optional[float]:
     return None if value is None else round(value, 1)
 
 
-def _aware(moment: datetime) -> datetime:
-    """SQLite returns naive datetimes for timezone-aware columns: they are UTC."""
-    return moment if moment.tzinfo else moment.replace(tzinfo=dt_timezone.utc)
-
-
 def handoff_report(session: Session, tracker_database_url: str, first: date, last: date,
                    timezone: str, schedule: str) -> Dict:
     """Everything on the reports page for the days first..last (inclusive), clinic time."""
@@ -60,14 +55,14 @@ def handoff_report(session: Session, tracker_database_url: str, first: date, las
     per_day = {day: {"day": day, "normal": 0, "urgent": 0} for day in days}
     out_of_hours = 0
     for ticket in tickets:
-        opened = _aware(ticket.created_at)
+        opened = as_utc(ticket.created_at)
         per_day[opened.astimezone(zone).date().isoformat()][ticket.priority.value] += 1
         out_of_hours += not staff_at_work(schedule, timezone, opened)
 
     first_replies = audit.first_replies(session, [t.id for t in tickets])
-    to_first_reply = [(_aware(first_replies[t.id]) - _aware(t.created_at)).total_seconds() / 60
+    to_first_reply = [(as_utc(first_replies[t.id]) - as_utc(t.created_at)).total_seconds() / 60
                       for t in tickets if t.id in first_replies]
-    to_resolution = [(_aware(t.resolved_at) - _aware(t.created_at)).total_seconds() / 60
+    to_resolution = [(as_utc(t.resolved_at) - as_utc(t.created_at)).total_seconds() / 60
                      for t in tickets if t.resolved_at is not None]
     ratings = Counter(session.execute(select(HandoffRating.rating).where(
         HandoffRating.ticket_id.in_([t.id for t in tickets]))).scalars()) if tickets else Counter()

@@ -8,7 +8,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 from typing import Optional
 
 from argon2 import PasswordHasher
@@ -16,7 +16,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from bot.store.models import Role, StaffSession, StaffUser, utcnow
+from bot.store.models import Role, StaffSession, StaffUser, as_utc, utcnow
 
 MAX_FAILED_LOGINS = 5
 LOCKOUT = timedelta(minutes=15)
@@ -45,11 +45,6 @@ class LoginResult:
 
 def _digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
-
-
-def as_utc(moment: Optional[datetime]) -> Optional[datetime]:
-    # SQLite hands back naive datetimes even for timezone-aware columns; they are UTC.
-    return moment if moment is None or moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
 def add_user(session: Session, email: str, display_name: str, password: str, role: Role = Role.staff) -> StaffUser:

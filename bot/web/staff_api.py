@@ -17,8 +17,8 @@ from sqlalchemy.orm import Session
 from bot.email_notices import send_due_notices
 from bot.store import audit, contacts, tickets
 from bot.store.deliveries import deliveries_of
-from bot.store.models import HandoffNote, HandoffTicket, Priority, Role, StaffUser, TicketStatus
-from bot.store.staff_accounts import AccountLocked, LoginRefused, add_user, as_utc, log_in, log_out
+from bot.store.models import HandoffNote, HandoffTicket, Priority, Role, StaffUser, TicketStatus, as_utc
+from bot.store.staff_accounts import AccountLocked, LoginRefused, add_user, log_in, log_out
 from bot.web.db_work import in_transaction, reading
 from bot.web.keys import CANNED_REPLIES, LOGIN_THROTTLE, RASA, SETTINGS
 from bot.web.rasa_client import RasaUnavailable
@@ -117,7 +117,7 @@ def _enum_param(request: web.Request, name: str, enum_type):
         raise Refused(400, f"Unknown {name}")
 
 
-def _date_param(request: web.Request, name: str) -> Optional[datetime]:
+def date_param(request: web.Request, name: str) -> Optional[datetime]:
     value = request.query.get(name)
     if not value:
         return None
@@ -203,8 +203,8 @@ async def list_handoffs(request: web.Request) -> web.Response:
         priority=_enum_param(request, "priority", Priority),
         outcome=request.query.get("outcome") or None,
         staff_id=_int_param(request, "staff_id", 0, 2**31) or None,
-        created_from=_date_param(request, "from"),
-        created_to=_date_param(request, "to"),
+        created_from=date_param(request, "from"),
+        created_to=date_param(request, "to"),
         limit=_int_param(request, "limit", 50, 200),
         offset=_int_param(request, "offset", 0, 10**9),
     )

@@ -27,7 +27,8 @@ from sqlalchemy.orm import Session
 
 from bot.store import audit, tickets
 from bot.store.models import HandoffNote, ReplyDelivery
-from bot.store.staff_accounts import as_utc, session_for_token
+from bot.store.models import as_utc
+from bot.store.staff_accounts import session_for_token
 from bot.store.tracker_events import activity_of
 from bot.web.db_work import reading
 from bot.web.keys import SETTINGS

@@ -14,7 +14,7 @@ from bot.store import audit
 from bot.store.reports import handoff_report
 from bot.web.db_work import in_transaction
 from bot.web.keys import SETTINGS
-from bot.web.staff_api import Refused
+from bot.web.staff_api import Refused, date_param
 
 routes = web.RouteTableDef()
 DEFAULT_DAYS = 30
@@ -22,13 +22,8 @@ MAX_DAYS = 366
 
 
 def _day(request: web.Request, name: str, default: date) -> date:
-    value = request.query.get(name)
-    if not value:
-        return default
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise Refused(400, f"{name} must be a date like 2026-11-27")
+    given = date_param(request, name)
+    return given.date() if given else default
 
 
 @routes.get("/staff/api/reports")
