@@ -87,6 +87,10 @@ class Settings:
     mail_from: str = ""
     # The clinic's page with the chat widget, where the email sends the visitor back.
     chat_page_url: str = ""
+    # The Telegram bot's @username (without the @): a web visitor waiting for staff may
+    # continue the conversation in Telegram (t.me/<username>?start=<one-time code>,
+    # bot/store/telegram_links.py); unset, not offered.
+    telegram_bot_username: str = ""
 
 
 def load_dotenv(path: Path = PROJECT_ROOT / ".env") -> None:
@@ -242,6 +246,7 @@ def load_settings() -> Settings:
         smtp_starttls=env.get("SMTP_STARTTLS", "true").lower() != "false",
         mail_from=env.get("MAIL_FROM", ""),
         chat_page_url=env.get("CHAT_PAGE_URL") or env.get("PUBLIC_URL") or f"http://localhost:{web_port}",
+        telegram_bot_username=env.get("TELEGRAM_BOT_USERNAME", "").strip().lstrip("@"),
     )
     staff_at_work(settings.staff_schedule, settings.staff_timezone)  # raises on a bad schedule or zone
     return settings

@@ -101,7 +101,9 @@ class DeploymentResponses(TemplatedNaturalLanguageGenerator):
             return {"state": "waiting", "staff_from": staffed.isoformat() if staffed else None,
                     "urgent": "crisis" in utter_action,
                     # The widget offers "email me when they reply" only where email can be sent.
-                    "email_notice": bool(self.config.smtp_host)}
+                    "email_notice": bool(self.config.smtp_host),
+                    # ... and "continue on Telegram" only where the clinic has a Telegram bot.
+                    "telegram_link": bool(self.config.telegram_bot_username)}
         if utter_action in HANDOFF_ENDED:
             return {"state": "ended"}
         return None

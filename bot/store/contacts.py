@@ -14,7 +14,10 @@ from sqlalchemy.orm import Session
 
 from bot.store.models import VisitorContact, as_utc, utcnow
 
-CHOICES = ("device", "email")
+# "telegram" is set by bot/store/telegram_links.py when the visitor's Telegram chat joins.
+CHOICES = ("device", "email", "telegram")
+# What the widget may choose itself.
+WIDGET_CHOICES = ("device", "email")
 # Plain enough to refuse typing slips, loose enough for every real address.
 EMAIL = re.compile(r"^[^@\s<>\"']{1,64}@[^@\s<>\"']{1,189}\.[^@\s<>\"'.]{2,63}$")
 # At most one email per conversation in this time, however many replies come.
@@ -27,7 +30,7 @@ def valid_email(address: str) -> bool:
 
 def choose(session: Session, conversation_id: str, choice: str, email: Optional[str] = None) -> VisitorContact:
     if choice not in CHOICES or (choice == "email" and not valid_email(email or "")):
-        raise ValueError("choice must be 'device', or 'email' with a valid address")
+        raise ValueError("choice must be 'device', 'telegram', or 'email' with a valid address")
     contact = session.get(VisitorContact, conversation_id) or VisitorContact(conversation_id=conversation_id)
     contact.choice, contact.email, contact.chosen_at = choice, email if choice == "email" else None, utcnow()
     session.add(contact)

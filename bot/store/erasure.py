@@ -12,9 +12,10 @@ from typing import Iterable, List
 
 from sqlalchemy import delete, func, select, update
 
-from bot.store import audit
+from bot.store import audit, telegram_links
 from bot.store.sessions import plain_engine_for, session_factory
-from bot.store.models import AuditEntry, HandoffNote, HandoffRating, HandoffTicket, ReplyDelivery, VisitorContact
+from bot.store.models import (AuditEntry, HandoffNote, HandoffRating, HandoffTicket, ReplyDelivery, StaffSeen,
+                              VisitorContact)
 from bot.store.tracker_events import EVENTS, has_events
 
 
@@ -45,6 +46,8 @@ def erase_conversations(handoff_database_url: str, tracker_database_url: str,
                             .values(ticket_id=None, detail=None))
         session.execute(delete(ReplyDelivery).where(ReplyDelivery.conversation_id.in_(ids)))
         session.execute(delete(VisitorContact).where(VisitorContact.conversation_id.in_(ids)))
+        session.execute(delete(StaffSeen).where(StaffSeen.conversation_id.in_(ids)))
+        telegram_links.forget(session, ids)
         audit.record(session, "erasure", detail=f"{reason}: {len(ids)} conversation(s)")
     return ErasureReport(len(ids), deleted_events, len(ticket_ids))
 

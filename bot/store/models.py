@@ -161,15 +161,49 @@ class HandoffRating(Base):
 
 class VisitorContact(Base):
     """How a web visitor chose to hear of a staff reply that came while their page was
-    closed: kept on their device only, or also an email that a reply is waiting. The
+    closed: kept on their device only, an email that a reply is waiting, or in the Telegram
+    chat they joined to the conversation. The
     address is personal data: it is erased with the conversation and never logged."""
 
     __tablename__ = "visitor_contacts"
 
     conversation_id = Column(String(255), primary_key=True)
-    choice = Column(String(16), nullable=False)  # "device" or "email"
+    choice = Column(String(16), nullable=False)  # "device", "email" or "telegram"
     email = Column(String(254), nullable=True)
     chosen_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
     # A reply waits to be announced by email (set when a staff reply could not be shown live).
     notice_pending = Column(Boolean, nullable=False, default=False)
     last_notice_at = Column(DateTime(timezone=True), nullable=True)
+
+
+class TelegramLinkCode(Base):
+    """A one-time code that joins a web conversation to a Telegram chat: issued to the
+    conversation's own widget, redeemed by the Telegram connector when the person opens
+    t.me/<bot>?start=<code>. Only its SHA-256 is kept, so the table opens nothing."""
+
+    __tablename__ = "telegram_link_codes"
+
+    code_hash = Column(String(64), primary_key=True)
+    conversation_id = Column(String(255), nullable=False, index=True)
+    expires_at = Column(DateTime(timezone=True), nullable=False)
+
+
+class TelegramLink(Base):
+    """A web conversation continued in a Telegram chat: the chat's messages go into the web
+    conversation and its staff replies go to the chat, until either is deleted."""
+
+    __tablename__ = "telegram_links"
+
+    chat_id = Column(String(32), primary_key=True)
+    conversation_id = Column(String(255), nullable=False, unique=True)
+    linked_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+
+
+class StaffSeen(Base):
+    """The newest message of a conversation that a member of staff had on screen (when it
+    reached the server): the widget marks it and those before it "seen by staff"."""
+
+    __tablename__ = "staff_seen"
+
+    conversation_id = Column(String(255), primary_key=True)
+    seen_at = Column(DateTime(timezone=True), nullable=False)

@@ -20,7 +20,8 @@ from bot.web.rasa_client import RasaClient
 from bot.web import public, staff_api, staff_events, staff_reports
 from bot.web.openapi import openapi_document
 from bot.web.canned_replies import for_deployment, read_canned_replies
-from bot.web.keys import CANNED_REPLIES, ERASE_THROTTLE, HANDOFF_SESSIONS, HISTORY_THROTTLE, LOGIN_THROTTLE, RASA, SETTINGS
+from bot.web.keys import (CANNED_REPLIES, ERASE_THROTTLE, HANDOFF_SESSIONS, HISTORY_THROTTLE, LOGIN_THROTTLE, RASA,
+                          SETTINGS, STATUS_THROTTLE)
 from bot.web.security import security_headers_middleware, staff_session_middleware
 from bot.web.throttle import AddressThrottle
 
@@ -110,6 +111,9 @@ def create_app(settings: Settings) -> web.Application:
     app[ERASE_THROTTLE] = AddressThrottle(limit=10)
     # The widget asks for what it missed at every (re)connect: generous, but not a scanner's pace.
     app[HISTORY_THROTTLE] = AddressThrottle(limit=120)
+    # A waiting widget asks every 20 s whether staff have seen its messages: room for a few
+    # visitors behind one address.
+    app[STATUS_THROTTLE] = AddressThrottle(limit=600)
     app.on_cleanup.append(_close_rasa_client)
     app.cleanup_ctx.append(_sweep_handoff_outbox)
     app.router.add_get("/staff/api/openapi.json", openapi)

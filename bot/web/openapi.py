@@ -134,7 +134,10 @@ def openapi_document() -> Dict[str, Any]:
                               "401": ERRORS["401"]}}},
             "/staff/api/handoffs/{ticket_id}": {"get": {
                 "summary": "A handoff with its whole transcript (from Rasa's tracker store) and notes",
-                "parameters": [TICKET_ID],
+                "parameters": [TICKET_ID, {
+                    "name": "seen", "in": "query", "schema": {"type": "string", "enum": ["1"]},
+                    "description": "1 when the page is on screen: the visitor's widget then marks their "
+                                   "messages up to the newest one shown as seen by staff"}],
                 "responses": {"200": _json({"type": "object", "properties": {
                     "ticket": _ref("Ticket"), "paused": {"type": "boolean", "nullable": True},
                     "transcript": {"type": "array", "items": _ref("Turn")},

@@ -6,15 +6,16 @@ import asyncio
 import html
 import re
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from aiohttp import web
 
 from bot.conversation_ids import WebSessions
-from bot.store import contacts
+from bot.store import contacts, staff_seen, telegram_links
 from bot.store.erasure import erase_conversation
-from bot.web.db_work import in_transaction
-from bot.web.keys import ERASE_THROTTLE, HISTORY_THROTTLE, RASA, SETTINGS
+from bot.store.models import utcnow
+from bot.web.db_work import in_transaction, reading
+from bot.web.keys import ERASE_THROTTLE, HISTORY_THROTTLE, RASA, SETTINGS, STATUS_THROTTLE
 from bot.web.rasa_client import RasaUnavailable
 from bot.web.security import content_security_policy
 from bot.web.throttle import client_address
@@ -90,11 +91,11 @@ async def history_preflight(request: web.Request) -> web.Response:
     return web.Response(status=204, headers=ERASE_CORS)
 
 
-async def _own_conversation(request: web.Request, verb: str):
+async def _own_conversation(request: web.Request, verb: str, throttle_key=HISTORY_THROTTLE):
     """The conversation a visitor's session token opens, and the request's JSON body; or
     the refusal to answer with (too many attempts from one address, a missing or forged
     token). Throttled per address like the history calls."""
-    throttle, address = request.app[HISTORY_THROTTLE], client_address(request, request.app[SETTINGS].trusted_proxies)
+    throttle, address = request.app[throttle_key], client_address(request, request.app[SETTINGS].trusted_proxies)
     if throttle.blocked(address):
         return None, {}, web.json_response({"error": "Too many requests from here; please wait a few minutes"},
                                            status=429, headers=ERASE_CORS)
@@ -144,10 +145,56 @@ async def my_contact_choice(request: web.Request) -> web.Response:
     choice, email = str(body.get("choice") or ""), str(body.get("email") or "").strip()
     if choice == "email" and not request.app[SETTINGS].smtp_host:
         return web.json_response({"error": "Email is not offered here"}, status=409, headers=ERASE_CORS)
-    if choice not in contacts.CHOICES or (choice == "email" and not contacts.valid_email(email)):
+    if choice not in contacts.WIDGET_CHOICES or (choice == "email" and not contacts.valid_email(email)):
         return web.json_response({"error": "Please check the email address"}, status=400, headers=ERASE_CORS)
     await in_transaction(request, lambda db: contacts.choose(db, conversation_id, choice, email or None))
     return web.json_response({"saved": True, "choice": choice}, headers=ERASE_CORS)
+
+
+@routes.options("/api/conversations/telegram-link")
+async def telegram_link_preflight(request: web.Request) -> web.Response:
+    return web.Response(status=204, headers=ERASE_CORS)
+
+
+@routes.post("/api/conversations/telegram-link")
+async def continue_on_telegram(request: web.Request) -> web.Response:
+    """A one-time t.me link that joins the visitor's own conversation to their Telegram chat,
+    so a staff reply reaches them there (bot/store/telegram_links.py). A new link makes an
+    older unused one stop working."""
+    conversation_id, _, refused = await _own_conversation(request, "continued elsewhere")
+    if refused is not None:  # a Response is falsy: it is a mapping with nothing in it
+        return refused
+    username = request.app[SETTINGS].telegram_bot_username
+    if not username:
+        return web.json_response({"error": "Telegram is not offered here"}, status=409, headers=ERASE_CORS)
+    code = await in_transaction(request, lambda db: telegram_links.issue_code(db, conversation_id))
+    return web.json_response({"url": f"https://t.me/{quote(username)}?start={code}",
+                              "expires_in_minutes": int(telegram_links.CODE_LIFETIME.total_seconds() // 60)},
+                             headers=ERASE_CORS)
+
+
+@routes.options("/api/conversations/status")
+async def status_preflight(request: web.Request) -> web.Response:
+    return web.Response(status=204, headers=ERASE_CORS)
+
+
+@routes.post("/api/conversations/status")
+async def my_conversation_status(request: web.Request) -> web.Response:
+    """What the waiting widget polls: up to which message staff have had the conversation on
+    screen (bot/store/staff_seen.py), with the server's clock so the widget can compare its
+    own message times fairly, and whether it continues in a Telegram chat. Read from the
+    handoff store only."""
+    conversation_id, _, refused = await _own_conversation(request, "read", STATUS_THROTTLE)
+    if refused is not None:  # a Response is falsy: it is a mapping with nothing in it
+        return refused
+
+    def status(db) -> dict:
+        seen, contact = staff_seen.seen_at(db, conversation_id), contacts.choice_of(db, conversation_id)
+        return {"staff_seen_at": seen.isoformat() if seen else None,
+                "continues_on_telegram": bool(contact and contact.choice == "telegram")}
+
+    return web.json_response({**await reading(request, status), "server_time": utcnow().isoformat()},
+                             headers=ERASE_CORS)
 
 
 @routes.post("/api/conversations/erase")

@@ -2,9 +2,10 @@
 
 The tracker store is the one transcript of every conversation, so the console reads it
 here and never keeps a copy. Staff messages are `bot` events posted with
-`execute_side_effects=true` and the conversation's own output channel (from its id, never
-"latest", which is wherever the last message came from): Rasa records them and delivers
-them there, even while the conversation is paused (see ../shared/DESIGN.md).
+`execute_side_effects=true` and the conversation's own output channel (from its id, or the
+Telegram chat it continues in, bot/store/telegram_links.py; never "latest", which is
+wherever the last message came from): Rasa records them and delivers them there, even
+while the conversation is paused (see ../shared/DESIGN.md).
 """
 from __future__ import annotations
 
@@ -14,8 +15,6 @@ from typing import Any, Dict
 from urllib.parse import quote
 
 import aiohttp
-
-from bot.conversation_ids import output_channel_of
 
 TIMEOUT = aiohttp.ClientTimeout(total=20)
 
@@ -58,7 +57,8 @@ class RasaClient:
         return await self._call("GET", f"{self._conversation(conversation_id)}/tracker",
                                 {"include_events": "ALL"})
 
-    async def send_staff_message(self, conversation_id: str, text: str, staff_name: str, org_name: str) -> str:
+    async def send_staff_message(self, conversation_id: str, output_channel: str, text: str, staff_name: str,
+                                 org_name: str) -> str:
         """A staff reply, as a `custom` payload each channel renders as coming from a person.
 
         The payload sits under `data` because Rasa's socket.io channel spreads custom JSON
@@ -77,7 +77,7 @@ class RasaClient:
             "metadata": {"staff_reply": True, "staff_name": staff_name},
         }
         await self._call("POST", f"{self._conversation(conversation_id)}/tracker/events",
-                         {"execute_side_effects": "true", "output_channel": output_channel_of(conversation_id)}, event)
+                         {"execute_side_effects": "true", "output_channel": output_channel}, event)
         return reply_id
 
     async def wait_for_quiet(self, conversation_id: str) -> None:
@@ -89,7 +89,7 @@ class RasaClient:
         await self._call("POST", f"{self._conversation(conversation_id)}/tracker/events", None,
                          {"event": "action", "name": "action_listen", "timestamp": time.time()})
 
-    async def execute_action(self, conversation_id: str, action_name: str) -> Dict:
+    async def execute_action(self, conversation_id: str, output_channel: str, action_name: str) -> Dict:
         """Runs an action outside a user turn (`execute` ignores the pause), then listens again.
 
         `execute` leaves the action as the conversation's last one; without the
@@ -98,7 +98,7 @@ class RasaClient:
         """
         conversation = self._conversation(conversation_id)
         result = await self._call("POST", f"{conversation}/execute",
-                                  {"output_channel": output_channel_of(conversation_id)},
+                                  {"output_channel": output_channel},
                                   {"name": action_name})
         await self._call("POST", f"{conversation}/tracker/events", None,
                          {"event": "action", "name": "action_listen", "timestamp": time.time()})

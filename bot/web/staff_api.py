@@ -7,15 +7,15 @@ the login session.
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime
-from typing import Any, Dict, Optional
+from datetime import datetime, timezone
+from typing import Any, Dict, Optional, Tuple
 
 from aiohttp import web
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.email_notices import send_due_notices
-from bot.store import audit, contacts, tickets
+from bot.store import audit, contacts, staff_seen, telegram_links, tickets
 from bot.store.deliveries import deliveries_of
 from bot.store.models import HandoffNote, HandoffTicket, Priority, Role, StaffUser, TicketStatus, as_utc
 from bot.store.staff_accounts import AccountLocked, LoginRefused, add_user, log_in, log_out
@@ -224,8 +224,9 @@ async def show_handoff(request: web.Request) -> web.Response:
                 "contact": contact_json(contacts.choice_of(db, ticket.conversation_id))}
 
     body = await in_transaction(request, work)
+    conversation_id = body["ticket"]["conversation_id"]
     try:
-        tracker = await request.app[RASA].tracker(body["ticket"]["conversation_id"])
+        tracker = await request.app[RASA].tracker(conversation_id)
         transcript = transcript_from_tracker(tracker)
         delivered = await reading(request, lambda db: deliveries_of(db, [turn.get("reply_id") for turn in transcript]))
         for turn in transcript:
@@ -235,6 +236,14 @@ async def show_handoff(request: web.Request) -> web.Response:
         body.update(transcript=transcript, paused=bool(tracker.get("paused")), transcript_error=None)
     except RasaUnavailable as error:
         body.update(transcript=[], paused=None, transcript_error=str(error))
+        return web.json_response(body)
+    last_user_message = max((e.get("timestamp") or 0 for e in tracker.get("events") or [] if e.get("event") == "user"),
+                            default=0)
+    if request.query.get("seen") == "1" and last_user_message:
+        # The page is on a staff member's screen (console.js asks so only for a visible tab):
+        # the visitor's messages up to the newest one shown are marked seen in their widget.
+        seen = datetime.fromtimestamp(last_user_message, timezone.utc)
+        await in_transaction(request, lambda db: staff_seen.mark_seen(db, conversation_id, seen))
     return web.json_response(body)
 
 
@@ -290,10 +299,11 @@ async def canned_replies(request: web.Request) -> web.Response:
 async def reply_to_user(request: web.Request) -> web.Response:
     text = _text_field(await _json_body(request), "text", MAX_REPLY_CHARS)
     staff, ticket_id = request["staff"], _ticket_id(request)
-    conversation_id = await reading(request, lambda db: tickets.ticket_owned_by(db, ticket_id, staff).conversation_id)
+    conversation_id, channel = await reading(request, lambda db: telegram_links.conversation_and_channel(
+        db, tickets.ticket_owned_by(db, ticket_id, staff).conversation_id))
     try:
         reply_id = await request.app[RASA].send_staff_message(
-            conversation_id, text, staff.display_name, request.app[SETTINGS].org_name)
+            conversation_id, channel, text, staff.display_name, request.app[SETTINGS].org_name)
     except RasaUnavailable as error:
         return _error(502, f"The reply was not sent: {error}")
 
@@ -335,18 +345,18 @@ async def resolve_handoff(request: web.Request) -> web.Response:
     outcome = (await _json_body(request)).get("outcome", "answered")
     staff, ticket_id = request["staff"], _ticket_id(request)
 
-    def resolve(db: Session) -> str:
+    def resolve(db: Session) -> Tuple[str, str]:
         ticket = tickets.resolve(db, ticket_id, staff, outcome)
         audit.record(db, "resolve", staff_id=staff.id, ticket_id=ticket.id, detail=outcome)
-        return ticket.conversation_id
+        return telegram_links.conversation_and_channel(db, ticket.conversation_id)
 
     def undo(db: Session) -> None:
         tickets.undo_resolve(db, ticket_id)
         audit.record(db, "resolve_undone", staff_id=staff.id, ticket_id=ticket_id)
 
-    conversation_id = await in_transaction(request, resolve)
+    conversation_id, channel = await in_transaction(request, resolve)
     try:
-        await request.app[RASA].execute_action(conversation_id, "action_handoff_resume")
+        await request.app[RASA].execute_action(conversation_id, channel, "action_handoff_resume")
     except RasaUnavailable as error:
         # The person would stay paused with nobody holding the conversation: undo.
         await in_transaction(request, undo)

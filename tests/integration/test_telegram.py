@@ -22,7 +22,8 @@ def telegram(tmp_path_factory):
     standin = TelegramStandIn().start()
     env = {**CLINIC_ENV, "HANDOFF_OUTBOX_DIR": str(tmp_path_factory.mktemp("outbox")), "TELEGRAM_BOT_TOKEN": standin.token, "TELEGRAM_MODE": "polling",
            "TELEGRAM_API_BASE_URL": standin.base_url, "TELEGRAM_STAFF_CHAT_ID": str(STAFF_GROUP),
-           "PUBLIC_URL": "https://care.clinic.example", "TELEGRAM_POLL_PAUSE_SECONDS": "1"}
+           "PUBLIC_URL": "https://care.clinic.example", "TELEGRAM_POLL_PAUSE_SECONDS": "1",
+           "TELEGRAM_BOT_USERNAME": BOT_USER["username"]}
     with running_stack(MODEL, tmp_path_factory.mktemp("telegram"), env, with_web_app=True) as stack:
         standin.wait_for(lambda: standin.sent("getUpdates"))
         yield standin, stack
@@ -157,11 +158,16 @@ def test_one_chat_waiting_out_flood_control_does_not_hold_up_another(telegram):
     replies_to(standin, 1010, count=3)  # the refused try, then the welcome and the answer
 
 
-def _claimed_telegram_handoff(standin, stack, email, name, chat_id):
-    """A Telegram user asks for a person; a new staff member logs in and claims the ticket."""
+def _staff(stack, email, name):
     add_staff_account(stack, email, PASSWORD, name)
     staff = StaffClient(stack.web_url)
     staff.login(email, PASSWORD)
+    return staff
+
+
+def _claimed_telegram_handoff(standin, stack, email, name, chat_id):
+    """A Telegram user asks for a person; a new staff member logs in and claims the ticket."""
+    staff = _staff(stack, email, name)
     standin.push(private_text(chat_id, "/human"))
     replies_to(standin, chat_id, count=2)
     ticket = standin.wait_for(lambda: [t for t in staff.get("/staff/api/handoffs", status="open").json()["items"]
@@ -248,3 +254,70 @@ def test_a_request_kept_while_the_store_was_down_becomes_a_ticket_and_an_alert(t
         ticket = active_ticket(session, "telegram:1010")
         assert ticket.created_at.replace(tzinfo=None).isoformat() == kept.requested_at.replace("+00:00", "")
     assert outbox.pending(Path(stack.env["HANDOFF_OUTBOX_DIR"])) == []
+
+
+def test_a_web_visitor_continues_on_telegram_and_the_staff_reply_arrives_there(telegram, browser):
+    """The widget's one-time t.me link joins the web conversation to a Telegram chat: the
+    reply arrives in Telegram (and in the page while it is open), what the person writes
+    there reaches the same ticket after the tab is closed, and the link works once."""
+    from urllib.parse import parse_qs, urlsplit
+    from playwright.sync_api import expect
+    from tests.integration.test_widget_browser import AXE, Widget, new_page
+    from tests.web_visitor import conversation_of
+    standin, stack = telegram
+    staff, chat_id = _staff(stack, "tg-link@clinic.test", "Noor"), 7001
+    page = new_page(browser, bypass_csp=True)  # for axe, injected as an inline script
+    page.goto(stack.web_url + "/")
+    widget = Widget(page)
+    widget.open()
+    widget.ask("/request_human")
+    expect(widget.log).to_contain_text("asked the team at Harbour Trauma Clinic", timeout=30_000)
+    conversation = conversation_of(widget.session_id())
+    [ticket] = [t for t in staff.get("/staff/api/handoffs", status="open").json()["items"]
+                if t["conversation_id"] == conversation]
+    assert staff.post(f"/staff/api/handoffs/{ticket['id']}/claim").status_code == 200
+
+    banner = widget.panel.locator(".cw-banner")
+    banner.get_by_role("button", name="Continue on Telegram").click()
+    link = banner.get_by_role("link", name="Open Telegram")
+    expect(link).to_be_visible()
+    expect(banner).to_contain_text("works once, within 15 minutes")
+    page.add_script_tag(path=str(AXE))
+    assert page.evaluate("""async () => (await axe.run(document, {resultTypes: ['violations']})).violations
+        .filter(v => v.impact === 'serious' || v.impact === 'critical').map(v => v.id)""") == []
+    url = urlsplit(link.get_attribute("href"))
+    assert (url.scheme, url.netloc, url.path) == ("https", "t.me", f"/{BOT_USER['username']}")
+    [code] = parse_qs(url.query)["start"]
+
+    # The person opens the link in Telegram: the bot receives /start <code>.
+    standin.push(private_text(chat_id, f"/start {code}"))
+    joined = replies_to(standin, chat_id)[-1]
+    assert "continuing your conversation from Harbour Trauma Clinic's website" in joined["text"]
+    assert staff.get(f"/staff/api/handoffs/{ticket['id']}").json()["contact"]["choice"] == "telegram"
+    expect(banner).to_contain_text("continues in your Telegram chat", timeout=25_000)
+
+    sent = staff.post(f"/staff/api/handoffs/{ticket['id']}/messages", {"text": "Noor here, I can talk now."})
+    assert sent.json()["delivery"] == {"status": "delivered", "reason": None}
+    reply = replies_to(standin, chat_id, count=2)[-1]
+    assert reply["text"] == "<b>Noor (Harbour Trauma Clinic), a member of staff:</b>\nNoor here, I can talk now."
+    # The page still open shows it too (it asks what it missed while it watches for staff).
+    expect(widget.staff_messages).to_have_count(1, timeout=25_000)
+    expect(widget.staff_messages).to_contain_text("Noor here, I can talk now.")
+    page.context.close()  # the visitor closed the tab: Telegram carries on
+
+    # What the person writes in Telegram reaches the same conversation and ticket.
+    standin.push(private_text(chat_id, "thank you, I was worried", message_id=2))
+    standin.wait_for(lambda: "thank you, I was worried" in [
+        e.get("text") for e in stack.tracker(conversation)["events"] if e["event"] == "user"])
+    transcript = staff.get(f"/staff/api/handoffs/{ticket['id']}").json()["transcript"]
+    assert [t["text"] for t in transcript if t["speaker"] == "user"][-1] == "thank you, I was worried"
+    assert not [e for e in stack.tracker(f"telegram:{chat_id}")["events"] if e["event"] == "user"]
+
+    # The same link opened by someone else later joins nothing.
+    standin.push(private_text(7002, f"/start {code}"))
+    assert "expired or was already used" in replies_to(standin, 7002)[0]["text"]
+
+    # Resolved: the bot is back in the Telegram chat, with the one question after it.
+    assert staff.post(f"/staff/api/handoffs/{ticket['id']}/resolve", {"outcome": "answered"}).status_code == 200
+    asked = replies_to(standin, chat_id, count=4)[-1]
+    assert "how helpful" in asked["text"]

@@ -680,3 +680,30 @@ def test_widget_assets_are_the_locked_socket_io_client_and_stay_small(stack):
         assert served.status_code == 200
         total += len(gzip.compress(served.content, 9))
     assert total < 100 * 1024
+
+
+def test_what_the_visitor_writes_while_waiting_is_marked_seen_when_staff_have_it_on_screen(stack, browser, page):
+    from tests.integration.test_staff_ticket_page import open_console
+    widget, sam, ticket = handed_off(stack, page)
+    widget.ask("are you there? I'm scared about tomorrow")
+    seen = widget.log.locator(".cw-seen")
+    status = lambda: requests.post(f"{stack.web_url}/api/conversations/status",  # noqa: E731
+                                   json={"session_token": widget.session_id()}, timeout=10).json()
+    # Read by the API, not on anyone's screen: not seen.
+    sam.get(f"/staff/api/handoffs/{ticket['id']}")
+    assert status()["staff_seen_at"] is None
+    assert requests.post(f"{stack.web_url}/api/conversations/status", json={"session_token": "web:forged.x"},
+                         timeout=10).status_code == 403
+    base, console = open_console(stack, browser)
+    try:
+        console.goto(f"{base}/staff/tickets/{ticket['id']}")
+        expect(console.locator("#transcript")).to_contain_text("scared about tomorrow")
+        expect(seen).to_have_count(1, timeout=25_000)
+        expect(widget.user_messages.last).to_contain_text("Seen by staff")
+        expect(widget.user_messages.first).not_to_contain_text("Seen by staff")  # asked before the wait began
+        # Written while the ticket stays open on staff's screen: seen as soon as it shows there.
+        widget.ask("still here")
+        expect(console.locator("#transcript")).to_contain_text("still here")
+        expect(seen).to_have_count(2, timeout=25_000)
+    finally:
+        console.close()

@@ -9,16 +9,17 @@ import os
 import time
 
 import pytest
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, update
 
-from bot.store import audit
+from bot.store import audit, telegram_links
 from bot.store.sessions import engine_for, session_factory
 from bot.store.erasure import erase_conversation, purge_older_than
-from bot.store.contacts import ONE_NOTICE_PER, choose, due_notices, notice_sent, reply_waits, valid_email
+from bot.store.contacts import ONE_NOTICE_PER, choice_of, choose, due_notices, notice_sent, reply_waits, valid_email
 from bot.store.ratings import may_ask, rating_of, record_rating
 from bot.store.tracker_events import EVENTS, PREVIEW_CHARS, activity_of
 from bot.store.tickets import NotYours, QueueFilter, WrongState, add_note, claim, list_tickets, request_handoff, resolve
-from bot.store.models import AuditEntry, Base, HandoffNote, Priority, StaffUser, utcnow
+from bot.store.models import AuditEntry, Base, HandoffNote, Priority, StaffUser, TelegramLinkCode, utcnow
+from bot.store.staff_seen import mark_seen, seen_at
 from bot.store.staff_accounts import add_user
 
 POSTGRES_URL = os.environ.get("HANDOFF_TEST_POSTGRES_URL")
@@ -177,3 +178,51 @@ def test_an_email_notice_waits_for_a_reply_not_seen_live_and_comes_at_most_every
         later = utcnow() + ONE_NOTICE_PER + timedelta(seconds=1)
         assert [c.conversation_id for c in due_notices(session, later)] == ["v1"]
     assert valid_email("a.b+c@clinic.example") and not valid_email("a@b") and not valid_email("<x>@y.zz")
+
+
+def test_a_telegram_link_code_works_once_and_joins_one_chat_to_one_conversation(url):
+    with session_factory(url).begin() as session:
+        first = telegram_links.issue_code(session, "web:a")
+        code = telegram_links.issue_code(session, "web:a")
+        other = telegram_links.issue_code(session, "web:b")
+    assert len(code) <= telegram_links.MAX_CODE_CHARS and code.replace("-", "").replace("_", "").isalnum()
+    with session_factory(url).begin() as session:
+        assert telegram_links.redeem(session, first, "111") is None, "a newer code replaced it"
+        assert telegram_links.redeem(session, code, "111") == "web:a"
+    with session_factory(url).begin() as session:
+        assert telegram_links.redeem(session, code, "222") is None, "a code works once"
+        assert telegram_links.redeem(session, "no-such-code-at-all", "222") is None
+        assert telegram_links.conversation_and_channel(session, "web:a") == ("web:a", "telegram")
+        assert telegram_links.conversation_and_channel(session, "web:b") == ("web:b", "socketio")
+        assert choice_of(session, "web:a").choice == "telegram", "staff see the choice"
+        # The same chat joining another conversation leaves the first.
+        assert telegram_links.redeem(session, other, "111") == "web:b"
+    with session_factory(url)() as session:
+        assert telegram_links.conversation_of_chat(session, "111") == "web:b"
+        assert telegram_links.chat_of_conversation(session, "web:a") is None
+
+
+def test_an_expired_telegram_link_code_joins_nothing_and_erasure_removes_the_link(url):
+    with session_factory(url).begin() as session:
+        stale = telegram_links.issue_code(session, "web:old")
+        fresh = telegram_links.issue_code(session, "web:new")
+        session.execute(update(TelegramLinkCode).where(TelegramLinkCode.conversation_id == "web:old")
+                        .values(expires_at=utcnow() - timedelta(seconds=1)))
+    with session_factory(url).begin() as session:
+        assert telegram_links.redeem(session, stale, "333") is None
+        assert telegram_links.redeem(session, fresh, "333") == "web:new"
+        mark_seen(session, "web:new")
+    erase_conversation(url, url, "web:new")
+    with session_factory(url)() as session:
+        assert telegram_links.conversation_of_chat(session, "333") is None
+        assert seen_at(session, "web:new") is None and choice_of(session, "web:new") is None
+        assert session.execute(select(TelegramLinkCode)).first() is None
+
+
+def test_staff_seen_only_moves_forward(url):
+    earlier = utcnow() - timedelta(minutes=5)
+    with session_factory(url).begin() as session:
+        mark_seen(session, "web:s")
+        mark_seen(session, "web:s", earlier)
+    with session_factory(url)() as session:
+        assert seen_at(session, "web:s") > earlier + timedelta(minutes=4)

@@ -9,7 +9,9 @@ TELEGRAM_API_BASE_URL goes to python-telegram-bot's `base_url` (tests point it a
 local stand-in of the Bot API). With no TELEGRAM_BOT_TOKEN the channel stays off.
 
 The conversation id of a private chat is `telegram:<chat id>` (bot/conversation_ids.py);
-outgoing messages take the chat id back out of it. Group chats get no conversation:
+outgoing messages take the chat id back out of it. A chat that opened a web visitor's
+"Continue on Telegram" link (`/start <one-time code>`) speaks in that web conversation
+instead, and the conversation's staff replies come to it (bot/store/telegram_links.py). Group chats get no conversation:
 when addressed, the bot asks people to write privately, so nobody's conversation is
 shown to others.
 """
@@ -18,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import re
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,7 +38,9 @@ from bot.conversation_ids import telegram_conversation
 from bot.rasa_side.channels.telegram_output import TelegramOutput
 from bot.telegram_api import with_retries
 from bot.settings import settings
-from bot.store.erasure import erase_conversation
+from bot.store import telegram_links
+from bot.store.erasure import erase_conversations
+from bot.store.sessions import session_factory
 
 logger = logging.getLogger(__name__)
 TEXTS_FILE = Path(__file__).with_name("telegram_texts.yml")
@@ -44,6 +49,8 @@ ALLOWED_UPDATES = ["message", "edited_message", "callback_query"]
 # Commands and what the assistant hears for them; /delete is handled here (it needs a confirmation).
 COMMANDS = {"/start": "/greet", "/help": "/capabilities", "/human": "/request_human", "/privacy": "/faq/privacy"}
 DELETE_YES, DELETE_NO = "tg:delete:yes", "tg:delete:no"
+# What a start parameter made by bot/store/telegram_links.py looks like (Telegram allows these).
+LINK_CODE = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 POLL_TIMEOUT_SECONDS = 25
 # After a getUpdates failure that retrying at once cannot fix (another process polling the
 # same token, a revoked token): wait this long before asking again.
@@ -227,16 +234,49 @@ class TelegramInput(InputChannel):
             await output.send(str(chat.id), self.texts["non_text"])
             return
         text = message.text.strip()
-        command = text.split()[0].split("@")[0].lower() if text.startswith("/") else None
+        words = text.split()
+        command = words[0].split("@")[0].lower() if text.startswith("/") else None
         if command == "/delete":
             await self._ask_to_delete(str(chat.id), output)
             return
+        if command == "/start" and len(words) == 2:
+            # t.me/<bot>?start=<code>: the widget's "Continue on Telegram" link.
+            if await self._join(words[1], str(chat.id), output):
+                return
         await self._to_rasa(COMMANDS.get(command, text), str(chat.id), output, on_new_message)
 
     async def _to_rasa(self, text: str, chat_id: str, output: TelegramOutput,
                        on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> None:
+        """The chat's message goes into its own conversation, or into the web conversation
+        it continues; the answers come back to this chat either way."""
+        joined = await self._in_store(telegram_links.conversation_of_chat, chat_id)
         await output.typing(chat_id)
-        await on_new_message(UserMessage(text, output, telegram_conversation(chat_id), input_channel=self.name()))
+        if joined:
+            output = TelegramOutput(self.bot, self.texts, chat_id=chat_id)
+        await on_new_message(UserMessage(text, output, joined or telegram_conversation(chat_id),
+                                         input_channel=self.name()))
+
+    async def _in_store(self, work: Callable[..., Any], *args: Any) -> Any:
+        """`work(session, *args)` on the handoff store, in one transaction, off the event loop."""
+        def run() -> Any:
+            with session_factory(self.settings.database_url).begin() as session:
+                return work(session, *args)
+
+        return await asyncio.get_running_loop().run_in_executor(None, run)
+
+    async def _join(self, code: str, chat_id: str, output: TelegramOutput) -> bool:
+        """Redeems a one-time code (bot/store/telegram_links.py). False for a start parameter
+        that is no code at all, so it is greeted as a plain /start."""
+        if not LINK_CODE.match(code):
+            return False
+        try:
+            joined = await self._in_store(telegram_links.redeem, code, chat_id)
+        except Exception:  # noqa: BLE001 - the person must hear something either way
+            logger.exception("Could not join a Telegram chat to a web conversation")
+            joined = None
+        key = "joined" if joined else "join_expired"
+        await output.send(chat_id, self.texts[key].format(org_name=self.settings.org_name))
+        return True
 
     def _addressed(self, message: Message) -> bool:
         username = (self.bot.username or "").lower()
@@ -262,9 +302,12 @@ class TelegramInput(InputChannel):
             await output.send(chat_id, self.texts["delete_kept"])
             return
         try:
+            # The chat's own conversation, and the web conversation it continues, if any.
+            joined = await self._in_store(telegram_links.conversation_of_chat, chat_id)
+            conversations = [telegram_conversation(chat_id)] + ([joined] if joined else [])
             await asyncio.get_running_loop().run_in_executor(
-                None, erase_conversation, self.settings.database_url, self.settings.tracker_database_url,
-                telegram_conversation(chat_id))
+                None, erase_conversations, self.settings.database_url, self.settings.tracker_database_url,
+                conversations, "user request")
         except Exception:  # noqa: BLE001 - the user must hear that it did not work
             logger.exception("Erasure of a Telegram conversation failed")
             await output.send(chat_id, self.texts["delete_failed"])

@@ -226,6 +226,7 @@ function turnItem(turn) {
 function contactSummary(contact) {
   if (!contact) return "";
   if (contact.choice === "device") return " · kept on their device";
+  if (contact.choice === "telegram") return " · continues in their Telegram chat (replies go there)";
   const emailed = contact.email_pending ? "an email waits to be sent"
     : contact.last_email_at ? `last emailed ${when(contact.last_email_at)}` : "not emailed yet";
   return ` · asked for an email when a reply waits (${emailed})`;
@@ -406,7 +407,12 @@ const pages = {
         return item;
       }));
     };
-    const refresh = async () => render(await api.call("GET", `/staff/api/handoffs/${id}`));
+    // Only a page on screen tells the visitor's widget their messages were seen.
+    const refresh = async () => render(await api.call("GET",
+      `/staff/api/handoffs/${id}${document.visibilityState === "visible" ? "?seen=1" : ""}`));
+    document.addEventListener("visibilitychange", () => {
+      if (document.visibilityState === "visible") refresh().catch(showError);
+    });
     const act = async (work) => {
       try { await work(); await refresh(); showError(null); } catch (error) { showError(error); }
     };

@@ -47,7 +47,11 @@
  * staff", a banner says when staff will answer in the visitor's own time zone, and no
  * typing indicator shows. The banner offers to keep the conversation on this device and,
  * when the handoff JSON says email_notice, to email the visitor when a reply waits
- * (POST /api/conversations/contact with the session token). Bot and staff text is
+ * (POST /api/conversations/contact with the session token) and, when it says
+ * telegram_link, a one-time t.me link that carries the conversation to Telegram
+ * (POST /api/conversations/telegram-link). Meanwhile it asks POST /api/conversations/status
+ * every 15 s, and marks what the visitor wrote for staff "Seen by staff" once a member of
+ * staff had the conversation on screen. Bot and staff text is
  * rendered with createElement/textContent only: **bold**, "- " lists and http(s) links,
  * never as HTML.
  */
@@ -62,6 +66,8 @@
   var STORAGE_KEY = "ptsd-chat-widget";
   var MAX_STORED_MESSAGES = 200;
   var TYPING_TIMEOUT_MS = 8000;
+  // While staff are awaited: how often to ask whether they have seen the conversation.
+  var STAFF_WATCH_MS = 15000;
   var CATCH_UP_WAIT_MS = 3000;
   var DEFAULT_EXIT_URL = "https://www.bbc.co.uk/weather";
 
@@ -238,6 +244,7 @@
             : messages.filter(function (m) { return m.role !== "user"; }).length,
           handoff: saved.handoff && typeof saved.handoff === "object" ? saved.handoff : null,
           emailNotice: saved.emailNotice === true,
+          telegram: saved.telegram === true,
           onDevice: onDevice
         };
       }
@@ -256,7 +263,8 @@
         messages: state.messages.slice(-MAX_STORED_MESSAGES),
         received: state.received || 0,
         handoff: state.handoff || null,
-        emailNotice: state.emailNotice === true
+        emailNotice: state.emailNotice === true,
+        telegram: state.telegram === true
       }));
     } catch (error) { /* full or refused: the conversation still works, it just won't survive a reload */ }
   }
@@ -554,8 +562,17 @@
       el("button", { type: "submit", "class": "cw-button", text: say("email_save") }),
       el("p", { id: "cw-email-hint", "class": "cw-banner-hint", text: say("email_hint") }), this.emailError]);
     this.emailNote = el("p", { "class": "cw-banner-hint", text: say("email_saved"), hidden: true });
+    // ... or, where the clinic has a Telegram bot, a one-time link that carries the conversation there.
+    this.telegramButton = el("button", { type: "button", "class": "cw-button cw-button--secondary", hidden: true,
+      text: say("telegram_continue"), onclick: function () { self.makeTelegramLink(); } });
+    this.telegramLink = el("a", { "class": "cw-button", hidden: true, target: "_blank", rel: "noopener noreferrer",
+      text: say("telegram_open") });
+    this.telegramHint = el("p", { "class": "cw-banner-hint", hidden: true });
+    this.telegramError = el("p", { "class": "cw-confirm-error", role: "alert" });
+    this.telegramNote = el("p", { "class": "cw-banner-hint", text: say("telegram_joined"), hidden: true });
     this.banner = el("div", { "class": "cw-banner", role: "note", hidden: true },
-      [this.bannerText, this.keepButton, this.keepHint, this.keptNote, this.emailButton, this.emailForm, this.emailNote]);
+      [this.bannerText, this.keepButton, this.keepHint, this.keptNote, this.emailButton, this.emailForm, this.emailNote,
+       this.telegramButton, this.telegramLink, this.telegramHint, this.telegramError, this.telegramNote]);
     this.log = el("div", {
       "class": "cw-log", role: "log", "aria-live": "polite", "aria-relevant": "additions",
       "aria-label": say("conversation"), tabindex: "0"
@@ -773,6 +790,9 @@
       renderMarkdown(message.text, bubble);
     }
     node.appendChild(bubble);
+    if (role === "user" && message.seenByStaff) {
+      node.appendChild(el("p", { "class": "cw-seen", text: say("seen_by_staff") }));
+    }
     if (message.ts) {
       node.appendChild(el("time", { "class": "cw-time", datetime: new Date(message.ts).toISOString(), text: formatTime(message.ts) }));
     }
@@ -843,7 +863,8 @@
 
   /** Sends `payload` to the bot and shows `shown` as the user's message. */
   ChatWidget.prototype.send = function (payload, shown) {
-    this.addMessage({ role: "user", text: shown, ts: Date.now() });
+    // A message written while a person is awaited gets "Seen by staff" once they have seen it.
+    this.addMessage({ role: "user", text: shown, ts: Date.now(), forStaff: !!this.state.handoff });
     this.clearSuggestions();
     this.outbox.push(payload);
     // While a person is awaited or has the conversation the bot is quiet: no "typing" then.
@@ -960,9 +981,109 @@
         this.emailForm.hidden = true;
       }
       this.emailNote.hidden = !this.state.emailNotice;
+      var telegramOffered = handoff.telegram_link === true && !this.state.telegram;
+      this.telegramButton.hidden = !telegramOffered || !this.telegramLink.hidden;
+      if (!telegramOffered) {
+        this.telegramLink.hidden = this.telegramHint.hidden = true;
+      }
+      this.telegramNote.hidden = !this.state.telegram;
       this.setTyping(false);
     }
+    this.watchStaff(!!handoff);
     this.setConnection(this.connection || "idle");
+  };
+
+  /** A one-time t.me link that joins this conversation to the visitor's Telegram chat. */
+  ChatWidget.prototype.makeTelegramLink = function () {
+    var self = this;
+    this.telegramError.textContent = "";
+    this.ownConversationCall("telegram-link").then(function (link) {
+      if (!link || typeof link.url !== "string" || link.url.indexOf("https://t.me/") !== 0) {
+        throw new Error("no link");
+      }
+      self.telegramLink.href = link.url;
+      self.telegramLink.hidden = false;
+      self.telegramHint.textContent = say("telegram_hint", { minutes: String(link.expires_in_minutes || 15) });
+      self.telegramHint.hidden = false;
+      self.telegramButton.hidden = true;
+      self.telegramLink.focus();
+    }).catch(function () {
+      self.telegramError.textContent = say("telegram_failed");
+    });
+  };
+
+  /** POSTs the session token to one of the web app's /api/conversations/ calls; resolves with its JSON. */
+  ChatWidget.prototype.ownConversationCall = function (name) {
+    return fetch(this.config.apiBase + "/api/conversations/" + name, {
+      method: "POST",
+      mode: "cors",
+      credentials: "omit",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ session_token: this.state.sessionId })
+    }).then(function (response) {
+      if (!response.ok) {
+        throw new Error(name + " answered " + response.status);
+      }
+      return response.json();
+    });
+  };
+
+  /**
+   * While a person is awaited or has the conversation, asks every STAFF_WATCH_MS whether staff
+   * have seen it (to mark the messages written for them) and whether it continues on Telegram.
+   */
+  ChatWidget.prototype.watchStaff = function (on) {
+    var self = this;
+    if (!on || !this.state.sessionId) {
+      clearInterval(this.staffWatch);
+      this.staffWatch = null;
+      return;
+    }
+    if (this.staffWatch) {
+      return;
+    }
+    var check = function () {
+      self.ownConversationCall("status").then(function (status) { self.applyStatus(status); },
+        function () { /* asked again at the next check */ });
+    };
+    this.staffWatch = setInterval(check, STAFF_WATCH_MS);
+    check();
+  };
+
+  ChatWidget.prototype.applyStatus = function (status) {
+    if (!status || typeof status !== "object") {
+      return;
+    }
+    var changed = false;
+    var seen = status.staff_seen_at ? Date.parse(status.staff_seen_at) : NaN;
+    var serverNow = Date.parse(status.server_time);
+    if (!isNaN(seen) && !isNaN(serverNow)) {
+      // "Seen" is when the newest message staff saw reached the server, by the server's
+      // clock; message times are this device's. On one clock, a message sent after that one
+      // is later (by at least the network's round trip), so it is not claimed as seen.
+      var seenHere = seen - (serverNow - Date.now());
+      this.state.messages.forEach(function (message) {
+        if (message.role === "user" && message.forStaff && !message.seenByStaff && message.ts <= seenHere) {
+          message.seenByStaff = true;
+          changed = true;
+        }
+      });
+    }
+    if (status.continues_on_telegram === true && !this.state.telegram) {
+      this.state.telegram = true;
+      changed = true;
+    }
+    if (this.state.telegram && this.sessionConfirmed && !this.catchingUp) {
+      this.catchUp();  // staff replies now go to Telegram; this open page shows them too
+    }
+    if (changed) {
+      saveState(this.state);
+      var pinned = this.pinnedToEnd;
+      this.renderHistory();
+      if (pinned) {
+        this.scrollToEnd();
+      }
+    }
   };
 
   ChatWidget.prototype.showEmailForm = function () {
