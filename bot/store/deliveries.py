@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Dict, Iterable, Optional
+from typing import Dict, Iterable, List, Optional, Tuple
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -32,3 +32,16 @@ def deliveries_of(session: Session, reply_ids: Iterable[str]) -> Dict[str, Deliv
         return {}
     rows = session.execute(select(ReplyDelivery).where(ReplyDelivery.reply_id.in_(ids))).scalars()
     return {row.reply_id: Delivery(row.delivered, row.reason) for row in rows}
+
+
+def recorded_for(session: Session, conversation_ids: Iterable[str]) -> Dict[str, List[Tuple[str, Delivery]]]:
+    """Each conversation's recorded deliveries (reply id, what became of it), oldest first."""
+    ids = [conversation_id for conversation_id in conversation_ids if conversation_id]
+    found: Dict[str, List[Tuple[str, Delivery]]] = {}
+    if not ids:
+        return found
+    rows = session.execute(select(ReplyDelivery).where(ReplyDelivery.conversation_id.in_(ids))
+                           .order_by(ReplyDelivery.at, ReplyDelivery.reply_id)).scalars()
+    for row in rows:
+        found.setdefault(row.conversation_id, []).append((row.reply_id, Delivery(row.delivered, row.reason)))
+    return found

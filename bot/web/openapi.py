@@ -85,7 +85,10 @@ def openapi_document() -> Dict[str, Any]:
                         "last_user_at": {"type": "string", "format": "date-time", "nullable": True},
                         "last_user_preview": {"type": "string", "nullable": True},
                         "last_staff_reply_at": {"type": "string", "format": "date-time", "nullable": True},
-                        "awaiting_reply": {"type": "boolean"}}}]}}}},
+                        "awaiting_reply": {"type": "boolean"},
+                        "last_reply_delivery": {"type": "object", "nullable": True, "properties": {
+                            "status": {"type": "string", "enum": ["delivered", "refused"]},
+                            "reason": {"type": "string", "nullable": True}}}}}]}}}},
                 "Note": {"type": "object", "properties": {
                     "id": {"type": "integer"}, "text": {"type": "string"},
                     "created_at": {"type": "string", "format": "date-time"}, "staff": _ref("Staff")}},
@@ -127,7 +130,8 @@ def openapi_document() -> Dict[str, Any]:
                 "responses": {"200": _json(_ref("QueueSnapshot")), "401": ERRORS["401"]}}},
             "/staff/api/events": {"get": {
                 "summary": "Server-sent events: `queue` (the queue snapshot, on connect and on every change), "
-                           "`ticket` (with ?ticket=ID: that handoff changed; fetch it again), `logout`",
+                           "`ticket` (with ?ticket=ID: that handoff changed; fetch it again), `delivery` (with "
+                           "?ticket=ID: what became of a staff reply, {reply_id, status, reason}), `logout`",
                 "parameters": [{"name": "ticket", "in": "query", "schema": {"type": "integer"}}],
                 "responses": {"200": {"description": "An event stream",
                                       "content": {"text/event-stream": {"schema": {"type": "string"}}}},

@@ -8,6 +8,9 @@ or urgent handoff while they work in another tab. The stream sends:
   changes (a new ticket, a claim, a resolve, a new message);
 - `ticket` (with `?ticket=ID`): that ticket moved (a message, a delivery, a note, its
   state); the page then fetches it again;
+- `delivery` (with `?ticket=ID`, before its `ticket` event): what became of a staff reply
+  as the channel recorded it, `{reply_id, status, reason}`; the queue items carry the
+  latest one of each ticket too (`last_reply_delivery`);
 - `logout` when the login session has ended, and then the stream closes.
 Changes are found by reading the handoff store and Rasa's tracker table every couple of
 seconds on the server, so they reach every web app process whichever Rasa replica
@@ -26,8 +29,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot.store import audit, tickets
-from bot.store.models import HandoffNote, ReplyDelivery
-from bot.store.models import as_utc
+from bot.store.deliveries import recorded_for
+from bot.store.models import HandoffNote, as_utc
 from bot.store.staff_accounts import session_for_token
 from bot.store.tracker_events import activity_of
 from bot.web.db_work import reading
@@ -54,6 +57,7 @@ def queue_snapshot(db: Session, tracker_database_url: str) -> Dict[str, Any]:
     active = tickets.active_tickets(db)
     replied = audit.last_replies(db, [t.id for t in active])
     moved = activity_of(tracker_database_url, [t.conversation_id for t in active])
+    delivered = recorded_for(db, [t.conversation_id for t in active])
     items = []
     for ticket in active:
         activity = moved.get(ticket.conversation_id)
@@ -66,23 +70,27 @@ def queue_snapshot(db: Session, tracker_database_url: str) -> Dict[str, Any]:
                       "last_user_preview": activity.last_user_preview if activity else None,
                       "last_staff_reply_at": last_reply.isoformat() if last_reply else None,
                       "awaiting_reply": awaiting,
+                      # What became of the latest staff reply: delivered, or why not (yet).
+                      "last_reply_delivery": (delivered[ticket.conversation_id][-1][1].as_json()
+                                              if ticket.conversation_id in delivered else None),
                       "last_event_id": activity.last_event_id if activity else 0})
     return {"counts": tickets.count_by_status(db), "items": items}
 
 
-def ticket_signature(db: Session, tracker_database_url: str, ticket_id: int) -> Tuple:
-    """What changes when anything on the ticket's page would: its state, its notes, the
-    conversation's latest event and the deliveries of staff replies."""
+def ticket_signature(db: Session, tracker_database_url: str, ticket_id: int) -> Tuple[Tuple, Dict[str, Dict]]:
+    """What changes when anything on the ticket's page would (its state, its notes, the
+    conversation's latest event and the deliveries of staff replies), and those deliveries
+    by reply id."""
     try:
         ticket = tickets.get_ticket(db, ticket_id)
     except tickets.TicketNotFound:
-        return ("gone",)
+        return ("gone",), {}
     notes = db.execute(select(func.count()).where(HandoffNote.ticket_id == ticket_id)).scalar_one()
-    deliveries = db.execute(select(func.count(), func.max(ReplyDelivery.at))
-                            .where(ReplyDelivery.conversation_id == ticket.conversation_id)).one()
+    deliveries = {reply_id: delivery.as_json() for reply_id, delivery
+                  in recorded_for(db, [ticket.conversation_id]).get(ticket.conversation_id, [])}
     activity = activity_of(tracker_database_url, [ticket.conversation_id]).get(ticket.conversation_id)
     return (ticket.status.value, ticket.priority.value, ticket.assigned_staff_id, str(as_utc(ticket.updated_at)),
-            notes, deliveries[0], str(deliveries[1]), activity.last_event_id if activity else 0)
+            notes, json.dumps(deliveries, sort_keys=True), activity.last_event_id if activity else 0), deliveries
 
 
 def _event(name: str, data: Any) -> bytes:
@@ -117,6 +125,7 @@ async def events(request: web.Request) -> web.StreamResponse:
     loop = asyncio.get_running_loop()
     last_queue: Optional[str] = None
     last_ticket: Optional[Tuple] = None
+    last_deliveries: Dict[str, Dict] = {}
     last_write = last_session_check = loop.time()
     try:
         while True:
@@ -126,12 +135,15 @@ async def events(request: web.Request) -> web.StreamResponse:
                 await response.write(_event("queue", snapshot))
                 last_queue, last_write = encoded, loop.time()
             if ticket_id is not None:
-                signature = await reading(request, lambda db: ticket_signature(db, tracker_url, ticket_id))
+                signature, deliveries = await reading(request, lambda db: ticket_signature(db, tracker_url, ticket_id))
                 if signature != last_ticket:
                     if last_ticket is not None:
+                        for reply_id, delivery in deliveries.items():
+                            if last_deliveries.get(reply_id) != delivery:
+                                await response.write(_event("delivery", {"reply_id": reply_id, **delivery}))
                         await response.write(_event("ticket", {"id": ticket_id}))
                         last_write = loop.time()
-                    last_ticket = signature
+                    last_ticket, last_deliveries = signature, deliveries
             if loop.time() - last_write >= KEEPALIVE_SECONDS:
                 await response.write(b": keepalive\n\n")
                 last_write = loop.time()

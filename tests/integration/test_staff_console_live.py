@@ -125,3 +125,35 @@ def test_the_event_stream_needs_a_login(stack):
     response = requests.get(f"{stack.web_url}/staff/api/events", timeout=5)
     assert response.status_code == 401
     assert requests.get(f"{stack.web_url}/staff/api/queue", timeout=5).status_code == 401
+
+
+def test_the_queue_and_the_ticket_page_say_live_whether_a_staff_reply_reached_the_person(stack, console, sam):
+    import time
+    from tests.web_visitor import WebVisitor
+    base, _, page = console
+    visitor = WebVisitor(stack.rasa_url)
+    visitor.send("/request_human")
+    assert visitor.received(1), "the handoff was confirmed"
+    ticket_id = ticket_id_of(stack, visitor.conversation_id)
+    assert sam.post(f"/staff/api/handoffs/{ticket_id}/claim", {}).status_code == 200
+    token = visitor.session_token
+    visitor.close()  # the visitor's page went away
+    time.sleep(1.5)  # for Rasa to see the socket go
+    link = page.get_by_role("link", name=f"#{ticket_id}", exact=True)
+    expect(link).to_be_visible(timeout=15_000)
+    assert sam.post(f"/staff/api/handoffs/{ticket_id}/messages", {"text": "Sam here."}).json()[
+        "delivery"]["status"] == "refused"
+    expect(page.locator("#queue tr", has=link)).to_contain_text("Last staff reply NOT delivered yet", timeout=15_000)
+
+    page.goto(f"{base}/staff/tickets/{ticket_id}")
+    expect(page.locator("#live-status")).to_have_text("Live")
+    news = page.locator("#delivery-news")
+    sam.post(f"/staff/api/handoffs/{ticket_id}/messages", {"text": "Still here when you are back."})
+    expect(news).to_contain_text("did NOT reach the person yet", timeout=15_000)
+    back = WebVisitor(stack.rasa_url, claimed_session=token)  # the visitor is back
+    try:
+        sam.post(f"/staff/api/handoffs/{ticket_id}/messages", {"text": "Welcome back."})
+        expect(news).to_contain_text("reached the person", timeout=15_000)
+        expect(page.locator("#transcript .turn.staff").last).to_contain_text("delivered")
+    finally:
+        back.close()

@@ -161,7 +161,7 @@ const alerts = {
 // Every page but login keeps the event stream open (bot/web/staff_events.py). While it is
 // down the page polls the same snapshot every few seconds, and says so; the browser
 // reconnects the stream by itself, or the page does after an error it will not retry.
-function liveEvents({ ticket, onQueue, onTicket }) {
+function liveEvents({ ticket, onQueue, onTicket, onDelivery }) {
   const status = document.getElementById("live-status");
   let source = null;
   let polling = null;
@@ -187,6 +187,7 @@ function liveEvents({ ticket, onQueue, onTicket }) {
     });
     source.addEventListener("queue", (event) => queue(JSON.parse(event.data)));
     source.addEventListener("ticket", () => { if (onTicket) onTicket().catch(showError); });
+    source.addEventListener("delivery", (event) => { if (onDelivery) onDelivery(JSON.parse(event.data)); });
     source.addEventListener("logout", () => window.location.assign("/staff/login"));
     source.addEventListener("error", () => {
       startPolling();
@@ -333,6 +334,9 @@ const pages = {
         if (t.last_user_preview) {
           last.append(el("span", t.last_user_preview, "preview"), el("span", ` · ${timeAgo(t.last_user_at)}`, "meta"));
         }
+        if (t.last_reply_delivery && t.last_reply_delivery.status !== "delivered") {
+          last.append(el("div", "Last staff reply NOT delivered yet", "refused"));
+        }
         if (t.priority === "urgent") tr.classList.add("urgent");
         return tr;
       }));
@@ -449,8 +453,16 @@ const pages = {
       const box = document.getElementById("note");
       act(async () => { await api.call("POST", `/staff/api/handoffs/${id}/notes`, { text: box.value }); box.value = ""; });
     });
+    // Said as the channel records it, also for a reply delivered later (the widget reconnecting).
+    const deliveryNews = document.getElementById("delivery-news");
+    const onDelivery = (delivery) => {
+      deliveryNews.textContent = delivery.status === "delivered"
+        ? `A staff reply reached the person (${when(new Date().toISOString())}).`
+        : `A staff reply did NOT reach the person yet: ${delivery.reason || "refused"}.`;
+      deliveryNews.classList.toggle("refused", delivery.status !== "delivered");
+    };
     await refresh();
-    liveEvents({ ticket: id, onTicket: refresh });
+    liveEvents({ ticket: id, onTicket: refresh, onDelivery });
   },
 
   async review() {
