@@ -1,41 +1,19 @@
 """Per-client-address throttling: failed staff logins, erasure and history requests."""
 from __future__ import annotations
 
-import ipaddress
 import time
 from collections import defaultdict, deque
 from typing import Deque, Dict, Iterable
 
 from aiohttp import web
 
+from bot import client_addresses as addresses
+
 
 def client_address(request: web.Request, trusted_proxies: Iterable[str]) -> str:
-    """Who is asking: the connecting address, or, when that is one of our reverse proxies
-    (deploy/nginx.conf sets X-Real-IP to the address it was reached from), the client's.
-    A header from anyone else is ignored, so a client cannot choose its own address."""
-    remote = request.remote or "unknown"
-    if not _is_trusted(remote, trusted_proxies):
-        return remote
-    forwarded = (request.headers.get("X-Real-IP") or "").strip()
-    try:
-        return str(ipaddress.ip_address(forwarded))
-    except ValueError:
-        return remote
-
-
-def _is_trusted(address: str, trusted_proxies: Iterable[str]) -> bool:
-    """Whether `address` is one of the proxies, each an address or a network ("172.20.0.0/16")."""
-    try:
-        ip = ipaddress.ip_address(address)
-    except ValueError:
-        return False
-    for proxy in trusted_proxies:
-        try:
-            if ip in ipaddress.ip_network(proxy, strict=False):
-                return True
-        except ValueError:
-            continue
-    return False
+    """Who is asking (bot/client_addresses.py): the client behind our proxy, never a header
+    a client set itself."""
+    return addresses.client_address(request.remote, request.headers.get("X-Real-IP"), trusted_proxies)
 
 
 class AddressThrottle:

@@ -321,3 +321,20 @@ def test_a_web_visitor_continues_on_telegram_and_the_staff_reply_arrives_there(t
     assert staff.post(f"/staff/api/handoffs/{ticket['id']}/resolve", {"outcome": "answered"}).status_code == 200
     asked = replies_to(standin, chat_id, count=4)[-1]
     assert "how helpful" in asked["text"]
+
+
+def test_a_chat_sending_far_too_fast_is_held_in_order_then_told_once(telegram):
+    standin, stack = telegram
+    chat_id = 1030
+    for n in range(16):
+        standin.push(private_text(chat_id, f"thanks {n}", message_id=n + 1))
+    told = standin.wait_for(lambda: [m for m in standin.sent("sendMessage", chat_id)
+                                     if "faster than I can read" in m["text"]], timeout=60)
+    assert len(told) == 1
+
+    def stored():
+        return [e["text"] for e in stack.tracker(f"telegram:{chat_id}")["events"] if e["event"] == "user"]
+    standin.wait_for(lambda: len(stored()) >= 13, timeout=60)
+    time.sleep(1)
+    assert stored() == [f"thanks {n}" for n in range(13)], "8 at once, 5 held in turn, in order; 3 refused"
+    assert len([m for m in standin.sent("sendMessage", chat_id) if "faster than I can read" in m["text"]]) == 1

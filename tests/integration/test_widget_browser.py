@@ -707,3 +707,14 @@ def test_what_the_visitor_writes_while_waiting_is_marked_seen_when_staff_have_it
         expect(seen).to_have_count(2, timeout=25_000)
     finally:
         console.close()
+
+
+def test_a_visitor_typing_far_too_fast_is_told_once_to_send_again(stack, page):
+    page.goto(stack.web_url + "/")
+    widget = Widget(page)
+    widget.open()
+    for n in range(16):
+        widget.ask(f"hello {n}")
+    notice = widget.log.locator(".cw-notice", has_text="faster than I can read them")
+    expect(notice).to_have_count(1, timeout=30_000)
+    expect(notice).to_contain_text("emergency number")

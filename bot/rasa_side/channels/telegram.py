@@ -35,6 +35,7 @@ from telegram.error import Conflict, InvalidToken, TelegramError
 from telegram.request import HTTPXRequest
 
 from bot.conversation_ids import telegram_conversation
+from bot.rasa_side.channels.sender_limits import PER_SENDER, SenderLimits
 from bot.rasa_side.channels.telegram_output import TelegramOutput
 from bot.telegram_api import with_retries
 from bot.settings import settings
@@ -52,6 +53,8 @@ DELETE_YES, DELETE_NO = "tg:delete:yes", "tg:delete:no"
 # What a start parameter made by bot/store/telegram_links.py looks like (Telegram allows these).
 LINK_CODE = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 POLL_TIMEOUT_SECONDS = 25
+# A chat sending far too fast hears so at most this often (in seconds), not once per message.
+TOO_FAST_TOLD_EVERY = 30.0
 # After a getUpdates failure that retrying at once cannot fix (another process polling the
 # same token, a revoked token): wait this long before asking again.
 POLL_PAUSE_SECONDS = int(os.environ.get("TELEGRAM_POLL_PAUSE_SECONDS", "15"))
@@ -111,6 +114,8 @@ class TelegramInput(InputChannel):
         # One lock per chat: a chat's messages are handled in order, chats in parallel.
         self._chat_locks: Dict[int, asyncio.Lock] = defaultdict(asyncio.Lock)
         self._polling: Optional[asyncio.Task] = None
+        self.limits = SenderLimits()
+        self._told_too_fast: Dict[int, float] = {}
         # Why getUpdates last failed, while it fails (shown on the health URL).
         self.polling_problem: Optional[str] = None
 
@@ -200,11 +205,29 @@ class TelegramInput(InputChannel):
         chat = update.effective_chat
         if chat is None:
             return
+        # Judged as it arrives, before waiting for the chat's earlier updates, so a flood is
+        # refused rather than queued for ever; what is held still goes in order.
+        if chat.type == "private" and not await self._within_rate(chat.id):
+            return
         async with self._chat_locks[chat.id]:
             try:
                 await self._handle(update, on_new_message)
             except Exception:  # noqa: BLE001 - one bad update must not stop the connector
                 logger.exception("Could not handle a Telegram update of type %s", _kind(update))
+
+    async def _within_rate(self, chat_id: int) -> bool:
+        """Holds a chat's update until its turn (sender_limits.py), or refuses it and says
+        so, at most once per TOO_FAST_TOLD_EVERY."""
+        hold = self.limits.admit([(f"telegram:{chat_id}", PER_SENDER)])
+        if hold is None:
+            now = asyncio.get_running_loop().time()
+            if now - self._told_too_fast.get(chat_id, -TOO_FAST_TOLD_EVERY) >= TOO_FAST_TOLD_EVERY:
+                self._told_too_fast[chat_id] = now
+                await self.get_output_channel().send(str(chat_id), self.texts["too_fast"])
+            return False
+        if hold:
+            await asyncio.sleep(hold)
+        return True
 
     async def _handle(self, update: Update, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> None:
         output = self.get_output_channel()

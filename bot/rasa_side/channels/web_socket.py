@@ -11,12 +11,16 @@ The protocol is Rasa's own (`session_request` → `session_confirm`, `user_utter
   holding its token join; a staff reply is recorded as delivered when a socket of the
   conversation is connected here to take it, and otherwise as not delivered yet (the
   widget fetches what it missed when it reconnects, bot/web/public.py);
+- one conversation, and one address, may send only so fast (sender_limits.py): a
+  message a little over the rate is held until its turn, one far over it is answered
+  `{"throttled": true}` and the widget asks the person to send it again;
 - with several Rasa replicas (SOCKETIO_REDIS_URL), the rooms are shared through Redis
   (python-socketio's AsyncRedisManager), so a message emitted by one replica reaches a
   visitor whose socket is held by another.
 """
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from typing import Any, Awaitable, Callable, Dict, Optional, Text
@@ -28,7 +32,9 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from socketio import AsyncRedisManager, AsyncServer
 
+from bot.client_addresses import client_address, is_trusted
 from bot.conversation_ids import WebSessions
+from bot.rasa_side.channels.sender_limits import PER_ADDRESS, PER_SENDER, SenderLimits
 from bot.rasa_side.channels.staff_replies import report_delivery, staff_reply_in
 from bot.settings import settings
 from bot.store.deliveries import Delivery
@@ -68,6 +74,18 @@ class WebSocketInput(SocketIOInput):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.sessions = WebSessions(settings().web_session_secret)
+        self.limits = SenderLimits()
+
+    def _address(self, sio: AsyncServer, sid: Text) -> Optional[str]:
+        """The visitor's network address, behind our proxy too (bot/client_addresses.py);
+        None when it is one of our own proxies (or this machine) with no client named:
+        counting everyone behind a proxy as one address would let one of them starve the rest."""
+        environ = sio.get_environ(sid, namespace=self.namespace) or {}
+        request = environ.get("sanic.request")
+        trusted = settings().trusted_proxies
+        address = client_address(getattr(request, "ip", None) or environ.get("REMOTE_ADDR"),
+                                 environ.get("HTTP_X_REAL_IP"), trusted)
+        return None if is_trusted(address, trusted) else address
 
     def get_output_channel(self) -> Optional[WebSocketOutput]:
         """Where staff replies and resumes go (`output_channel=socketio`)."""
@@ -123,6 +141,14 @@ class WebSocketInput(SocketIOInput):
                     metadata = json.loads(metadata)
                 except ValueError:
                     metadata = {}
+            address = self._address(sio, sid)
+            hold = self.limits.admit([(conversation_id, PER_SENDER)] + ([(address, PER_ADDRESS)] if address else []))
+            if hold is None:
+                # Told, not dropped in silence: the widget asks the person to send it again.
+                await sio.emit(self.bot_message_evt, {"throttled": True}, room=sid, namespace=self.namespace)
+                return
+            if hold:
+                await asyncio.sleep(hold)
             text = data.get("message", "")
             message = UserMessage(
                 text if isinstance(text, str) else "",

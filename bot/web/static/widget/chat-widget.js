@@ -68,6 +68,7 @@
   var TYPING_TIMEOUT_MS = 8000;
   // While staff are awaited: how often to ask whether they have seen the conversation.
   var STAFF_WATCH_MS = 15000;
+  var TOO_FAST_TOLD_EVERY_MS = 30000;
   var CATCH_UP_WAIT_MS = 3000;
   var DEFAULT_EXIT_URL = "https://www.bbc.co.uk/weather";
 
@@ -883,6 +884,15 @@
   ChatWidget.prototype.receive = function (data) {
     if (data && typeof data === "object" && data.handoff && typeof data.handoff === "object") {
       this.setHandoff(data.handoff);
+      return;
+    }
+    if (data && typeof data === "object" && data.throttled === true) {
+      // The server refused a message sent far too fast: say so once in a while, not once per message.
+      this.setTyping(false);
+      if (!this.toldTooFastAt || Date.now() - this.toldTooFastAt > TOO_FAST_TOLD_EVERY_MS) {
+        this.toldTooFastAt = Date.now();
+        this.addNotice(say("too_fast"));
+      }
       return;
     }
     var message = messageFromServer(data);
