@@ -27,7 +27,8 @@ help:
 	@echo "make run    set up (venv, spaCy pipeline, model) and start the bot on SQLite"
 	@echo "make test   unit, integration and story tests"
 	@echo "make eval   NLU cross-validation, story tests and the crisis evaluation (reports/)"
-	@echo "make bench  latency, memory and start-up of the real servers, the staff API, and a fresh clone's first answer"
+	@echo "make bench  latency, memory and start-up of the real servers, a crisis during a flood, one vs two replicas"
+	@echo "            (BENCH_POSTGRES_URL), the staff API, and a fresh clone's first answer"
 	@echo "make train  train the full model when data or config changed"
 
 $(VENV)/.installed: requirements.txt
@@ -90,6 +91,8 @@ eval: $(MODEL)
 
 bench: $(MODEL)
 	$(ENV) $(PY) -m tests.benchmarks.bench_conversation
+	$(ENV) $(PY) -m tests.benchmarks.bench_load
+	$(ENV) $(PY) -m tests.benchmarks.bench_replicas
 	$(ENV) $(PY) -m tests.benchmarks.bench_staff_api
 	$(PY) -m tests.benchmarks.bench_first_answer
 

@@ -129,12 +129,12 @@ def test_the_event_stream_needs_a_login(stack):
 
 def test_the_queue_and_the_ticket_page_say_live_whether_a_staff_reply_reached_the_person(stack, console, sam):
     import time
+    from tests.integration.test_handoff_loop import wait_for_ticket
     from tests.web_visitor import WebVisitor
     base, _, page = console
     visitor = WebVisitor(stack.rasa_url)
     visitor.send("/request_human")
-    assert visitor.received(1), "the handoff was confirmed"
-    ticket_id = ticket_id_of(stack, visitor.conversation_id)
+    ticket_id = wait_for_ticket(sam, visitor.conversation_id)["id"]
     assert sam.post(f"/staff/api/handoffs/{ticket_id}/claim", {}).status_code == 200
     token = visitor.session_token
     visitor.close()  # the visitor's page went away
