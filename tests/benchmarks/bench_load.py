@@ -1,8 +1,8 @@
 """`make bench`: a person in crisis while another visitor floods (issue 12: within 1.5x of idle).
 
 Against the real Rasa and action servers on SQLite, through the widget's own channel
-(socket.io). The crisis turn is timed from the message sent to the first reply, each
-from a new conversation; first with the server idle, then while one visitor sends as
+(socket.io). The crisis turn is timed from the message sent to the reply with the
+crisis lines, each from a new conversation; first with the server idle, then while one visitor sends as
 fast as a script can (every 10 ms, far above what the channel admits from one sender,
 bot/rasa_side/channels/sender_limits.py). Prints p50/p95 of both, the ratio of the p95s,
 and how much of the flood the channel admitted. Same process, same server, one after the
@@ -22,6 +22,8 @@ from tests.stack import running_stack
 from tests.web_visitor import WebVisitor
 
 CRISIS = "i want to end my life tonight"
+# A crisis line of CLINIC_ENV: only the crisis protocol says it (the welcome gives the emergency number too).
+CRISIS_LINE = "116 123"
 ROUNDS = 15
 
 
@@ -30,8 +32,12 @@ def crisis_turn_ms(rasa_url: str) -> float:
     try:
         start = time.perf_counter()
         visitor.send(CRISIS)
-        assert visitor.received(timeout=60), "no answer to a crisis message"
-        return (time.perf_counter() - start) * 1000
+        # Until the crisis lines are on screen (the welcome of a new conversation comes first).
+        while True:
+            [reply] = visitor.received(timeout=60) or [None]
+            assert reply is not None, "no crisis lines in answer to a crisis message"
+            if CRISIS_LINE in (reply.get("text") or ""):
+                return (time.perf_counter() - start) * 1000
     finally:
         visitor.close()
 

@@ -66,8 +66,7 @@ def main() -> int:
         print("one vs two replicas: skipped; needs BENCH_POSTGRES_URL (a PostgreSQL database it may empty)"
               + (f" and {', '.join(missing)}" if missing else ""))
         return 0
-    workdir = Path(tempfile.mkdtemp())
-    with postgres_stack(postgres_url, workdir / "stack") as stack, \
+    with postgres_stack(postgres_url, Path(tempfile.mkdtemp())) as stack, \
             replica(stack, Path(tempfile.mkdtemp())) as (second_url, second):
         first_url = stack.rasa_url
         for url in (first_url, second_url):  # warm-up: the first turns of a process are slow
