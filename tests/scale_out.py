@@ -5,6 +5,7 @@ replicas, and nginx in front of them with deploy/nginx/upstreams.replicas.conf."
 import contextlib
 import os
 import shutil
+import socket
 import subprocess
 import time
 
@@ -25,27 +26,52 @@ def _empty(url):
     engine.dispose()
 
 
+class RedisServer:
+    """Debian's redis-server on a free port, nothing saved to disk; stopped and started
+    again by the fault tests."""
+
+    def __init__(self):
+        self.executable = shutil.which("redis-server")
+        assert self.executable, "redis-server is needed (.ci/run installs it)"
+        self.port = free_port()
+        self.process = None
+
+    def start(self) -> "RedisServer":
+        self.process = subprocess.Popen([self.executable, "--port", str(self.port), "--save", "",
+                                         "--appendonly", "no"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=1):
+                    return self
+            except OSError:
+                time.sleep(0.1)
+        raise AssertionError("redis-server did not start")
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(10)
+
+
 @contextlib.contextmanager
-def postgres_stack(postgres_url, workdir, model=MODEL):
-    """The stack on an emptied PostgreSQL database and a fresh Redis, with the web app."""
-    redis_server = shutil.which("redis-server")
-    assert redis_server, "redis-server is needed (.ci/run installs it)"
+def postgres_stack(postgres_url, workdir, model=MODEL, redis=None):
+    """The stack on an emptied PostgreSQL database and a Redis (a fresh one unless given),
+    with the web app."""
     _empty(postgres_url)
-    redis_port = free_port()
-    redis = subprocess.Popen([redis_server, "--port", str(redis_port), "--save", "", "--appendonly", "no"],
-                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    redis = redis or RedisServer()
+    redis.start()
     url = make_url(postgres_url)
     env = {**CLINIC_ENV, "HANDOFF_DATABASE_URL": postgres_url, "TRACKER_DATABASE_URL": postgres_url,
            "TRACKER_DB_HOST": url.host, "TRACKER_DB_PORT": str(url.port or 5432), "TRACKER_DB_NAME": url.database,
            "TRACKER_DB_USER": url.username, "TRACKER_DB_PASSWORD": url.password or "",
-           "REDIS_HOST": "127.0.0.1", "REDIS_PORT": str(redis_port),
-           "SOCKETIO_REDIS_URL": f"redis://127.0.0.1:{redis_port}/1"}
+           "REDIS_HOST": "127.0.0.1", "REDIS_PORT": str(redis.port),
+           "SOCKETIO_REDIS_URL": f"redis://127.0.0.1:{redis.port}/1"}
     try:
         with running_stack(model, workdir, env, with_web_app=True, endpoints="endpoints.postgres.yml") as stack:
             yield stack
     finally:
-        redis.terminate()
-        redis.wait(10)
+        redis.stop()
 
 
 @contextlib.contextmanager

@@ -20,7 +20,7 @@ from tests.integration.conftest import PASSWORD
 from tests.integration.staff_client import StaffClient, add_staff_account
 from tests.integration.test_handoff_loop import ticket_of, wait_for_ticket
 from tests.paths import ROOT
-from tests.scale_out import nginx_before, postgres_stack, replica, say_through
+from tests.scale_out import RedisServer, nginx_before, postgres_stack, replica, say_through
 from tests.stack import free_port
 from tests.web_visitor import WebVisitor
 
@@ -29,8 +29,13 @@ pytestmark = pytest.mark.skipif(not POSTGRES_URL, reason="STACK_TEST_POSTGRES_UR
 
 
 @pytest.fixture(scope="module")
-def pg_stack(tmp_path_factory):
-    with postgres_stack(POSTGRES_URL, tmp_path_factory.mktemp("pg")) as stack:
+def redis():
+    return RedisServer()
+
+
+@pytest.fixture(scope="module")
+def pg_stack(tmp_path_factory, redis):
+    with postgres_stack(POSTGRES_URL, tmp_path_factory.mktemp("pg"), redis=redis) as stack:
         add_staff_account(stack, "pg-staff@clinic.test", PASSWORD, "Pat")
         yield stack
 
@@ -172,3 +177,36 @@ def test_a_replica_killed_under_load_loses_no_message(pg_stack, tmp_path_factory
         assert lost == []
         # A message the killed replica had stored but not yet answered is sent again.
         assert doubled <= 8
+
+
+def test_redis_stopped_for_10_s_loses_no_message(pg_stack, redis):
+    """The lock store is gone for 10 s: messages sent meanwhile wait and are tried again
+    (bot/rasa_side/channels/lock_retry.py), then answered and stored once each."""
+    users = [f"no-redis-{n}-{uuid.uuid4().hex[:8]}" for n in range(3)]
+    redis.stop()
+    try:
+        with ThreadPoolExecutor(3) as pool:
+            asked = [pool.submit(say_through, pg_stack.rasa_url, user, "what is ptsd") for user in users]
+            time.sleep(10)
+            redis.start()
+            answers = [future.result() for future in asked]
+    finally:
+        if redis.process.poll() is not None:
+            redis.start()
+    assert all(any("Source:" in reply.get("text", "") for reply in answer) for answer in answers)
+    for user in users:
+        assert user_texts(pg_stack, user) == ["what is ptsd"]
+
+
+def test_a_message_the_lock_store_never_takes_is_an_error_to_retry_not_an_empty_answer(pg_stack, redis):
+    user = f"redis-gone-{uuid.uuid4().hex[:8]}"
+    redis.stop()
+    try:
+        answer = requests.post(f"{pg_stack.rasa_url}/webhooks/rest/webhook",
+                               json={"sender": user, "message": "what is ptsd"}, timeout=120)
+    finally:
+        redis.start()
+    assert answer.status_code == 503 and answer.headers["Retry-After"] == "10"
+    # Sent again, as a client does with a 503: answered and stored once.
+    assert any("Source:" in reply.get("text", "") for reply in say_through(pg_stack.rasa_url, user, "what is ptsd"))
+    assert user_texts(pg_stack, user) == ["what is ptsd"]

@@ -35,6 +35,7 @@ from telegram.error import Conflict, InvalidToken, TelegramError
 from telegram.request import HTTPXRequest
 
 from bot.conversation_ids import telegram_conversation
+from bot.rasa_side.channels.lock_retry import handled
 from bot.rasa_side.channels.sender_limits import PER_SENDER, SenderLimits
 from bot.rasa_side.channels.telegram_output import TelegramOutput
 from bot.telegram_api import with_retries
@@ -276,8 +277,9 @@ class TelegramInput(InputChannel):
         await output.typing(chat_id)
         if joined:
             output = TelegramOutput(self.bot, self.texts, chat_id=chat_id)
-        await on_new_message(UserMessage(text, output, joined or telegram_conversation(chat_id),
-                                         input_channel=self.name()))
+        message = UserMessage(text, output, joined or telegram_conversation(chat_id), input_channel=self.name())
+        if not await handled(on_new_message, message):
+            await output.send(chat_id, self.texts["not_handled"])
 
     async def _in_store(self, work: Callable[..., Any], *args: Any) -> Any:
         """`work(session, *args)` on the handoff store, in one transaction, off the event loop."""

@@ -34,6 +34,7 @@ from socketio import AsyncRedisManager, AsyncServer
 
 from bot.client_addresses import client_address, is_trusted
 from bot.conversation_ids import WebSessions
+from bot.rasa_side.channels.lock_retry import handled
 from bot.rasa_side.channels.sender_limits import PER_ADDRESS, PER_SENDER, SenderLimits
 from bot.rasa_side.channels.staff_replies import report_delivery, staff_reply_in
 from bot.settings import settings
@@ -80,11 +81,12 @@ class WebSocketInput(SocketIOInput):
         """The visitor's network address, behind our proxy too (bot/client_addresses.py);
         None when it is one of our own proxies (or this machine) with no client named:
         counting everyone behind a proxy as one address would let one of them starve the rest."""
-        environ = sio.get_environ(sid, namespace=self.namespace) or {}
-        request = environ.get("sanic.request")
+        # The socket's WSGI-style request, as python-engineio builds it from Sanic's.
+        handshake = sio.get_environ(sid, namespace=self.namespace) or {}
+        request = handshake.get("sanic.request")
         trusted = settings().trusted_proxies
-        address = client_address(getattr(request, "ip", None) or environ.get("REMOTE_ADDR"),
-                                 environ.get("HTTP_X_REAL_IP"), trusted)
+        address = client_address(getattr(request, "ip", None) or handshake.get("REMOTE_ADDR"),
+                                 handshake.get("HTTP_X_REAL_IP"), trusted)
         return None if is_trusted(address, trusted) else address
 
     def get_output_channel(self) -> Optional[WebSocketOutput]:
@@ -157,6 +159,8 @@ class WebSocketInput(SocketIOInput):
                 input_channel=self.name(),
                 metadata=metadata if isinstance(metadata, dict) else {},
             )
-            await on_new_message(message)
+            if not await handled(on_new_message, message):
+                # Not read, and the widget says so: the person can send it again.
+                await sio.emit(self.bot_message_evt, {"not_handled": True}, room=sid, namespace=self.namespace)
 
         return socketio_webhook

@@ -886,6 +886,11 @@
       this.setHandoff(data.handoff);
       return;
     }
+    if (data && typeof data === "object" && data.not_handled === true) {
+      this.setTyping(false);
+      this.addNotice(say("not_handled"));
+      return;
+    }
     if (data && typeof data === "object" && data.throttled === true) {
       // The server refused a message sent far too fast: say so once in a while, not once per message.
       this.setTyping(false);
