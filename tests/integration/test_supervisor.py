@@ -81,6 +81,33 @@ def test_a_killed_server_is_started_again_and_the_others_keep_serving(supervised
     assert any("asked the team" in t for t in _say(urls, f"after-{name}-{time.time()}", "/request_human"))
 
 
+def test_rasa_killed_mid_handoff_comes_back_with_the_transcript_the_pause_and_the_ticket(supervised):
+    from bot.store.tickets import active_ticket
+    from bot.store.sessions import session_factory
+    urls, run_dir, log, _ = supervised
+    sender = f"mid-handoff-{time.time()}"
+    opened = _say(urls, sender, "/request_human")
+    assert any("asked the team" in t for t in opened), opened
+    _say(urls, sender, "are you there? it's hard today")
+    before = _pid(run_dir, "rasa")
+    os.kill(before, signal.SIGKILL)
+    _eventually(lambda: _pid(run_dir, "rasa") != before and _up(f"{urls['rasa']}/status", token=TOKEN),
+                "rasa back", 180, log)
+    tracker = requests.get(f"{urls['rasa']}/conversations/{sender}/tracker", params={"token": TOKEN},
+                           timeout=30).json()
+    assert tracker["paused"] is True
+    assert [e["text"] for e in tracker["events"] if e["event"] == "user"] == \
+        ["/request_human", "are you there? it's hard today"]
+    # The pause still holds: the bot stays quiet for staff (it said so once already), the
+    # message is kept for them, and the ticket is still open.
+    assert _say(urls, sender, "hello?") == []
+    events = requests.get(f"{urls['rasa']}/conversations/{sender}/tracker", params={"token": TOKEN},
+                          timeout=30).json()["events"]
+    assert [e["text"] for e in events if e["event"] == "user"][-1] == "hello?"
+    with session_factory(f"sqlite:///{run_dir.parent / 'handoff.db'}")() as session:
+        assert active_ticket(session, sender) is not None
+
+
 def test_stopping_the_stack_stops_every_server(supervised):
     urls, run_dir, log, stack = supervised
     pids = [_pid(run_dir, name) for name in ("actions", "rasa", "web")]
@@ -89,3 +116,4 @@ def test_stopping_the_stack_stops_every_server(supervised):
     time.sleep(1)
     for pid in pids:
         assert not Path(f"/proc/{pid}").exists() or "zombie" in Path(f"/proc/{pid}/status").read_text().lower()
+
