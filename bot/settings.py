@@ -119,13 +119,17 @@ def _with_environment(text: str) -> str:
     return re.sub(r"\$\{([^}]+)\}", lambda match: os.environ.get(match.group(1), ""), text)
 
 
+# The `type:` of an SQL tracker store in an endpoints file: Rasa's, or ours built on it.
+SQL_TRACKER_STORES = ("SQL", "BOT.RASA_SIDE.TRACKER_STORE.PATIENTSQLTRACKERSTORE")
+
+
 def tracker_url_from_endpoints(endpoints_file: Path) -> Optional[str]:
     """The SQLAlchemy URL of the SQL tracker store an endpoints file gives Rasa (None if not SQL)."""
     if not endpoints_file.is_file():
         return None
     config = yaml.safe_load(_with_environment(endpoints_file.read_text(encoding="utf-8"))) or {}
     store = config.get("tracker_store") or {}
-    if str(store.get("type", "")).upper() != "SQL":
+    if str(store.get("type", "")).upper() not in SQL_TRACKER_STORES:
         return None
     dialect = store.get("dialect") or "sqlite"
     if dialect == "sqlite":

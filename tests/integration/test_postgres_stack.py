@@ -210,3 +210,27 @@ def test_a_message_the_lock_store_never_takes_is_an_error_to_retry_not_an_empty_
     # Sent again, as a client does with a 503: answered and stored once.
     assert any("Source:" in reply.get("text", "") for reply in say_through(pg_stack.rasa_url, user, "what is ptsd"))
     assert user_texts(pg_stack, user) == ["what is ptsd"]
+
+
+def test_postgresql_stopped_for_10_s_loses_no_message_and_no_pause(pg_stack):
+    """The tracker store waits the database out (bot/rasa_side/tracker_store.py) instead of
+    Rasa's fallback, which would start a paused conversation afresh and keep its messages
+    in memory only."""
+    if make_url(POSTGRES_URL).host not in ("127.0.0.1", "localhost") or os.geteuid() != 0:
+        pytest.skip("stops this machine's PostgreSQL service (as .ci/run runs it)")
+    paused, fresh = f"pg-down-paused-{uuid.uuid4().hex[:8]}", f"pg-down-new-{uuid.uuid4().hex[:8]}"
+    say_through(pg_stack.rasa_url, paused, "/request_human")
+    subprocess.run(["service", "postgresql", "stop"], check=True, capture_output=True)
+    try:
+        with ThreadPoolExecutor(2) as pool:
+            waiting = pool.submit(say_through, pg_stack.rasa_url, paused, "are you there?")
+            asked = pool.submit(say_through, pg_stack.rasa_url, fresh, "what is ptsd")
+            time.sleep(10)
+            subprocess.run(["service", "postgresql", "start"], check=True, capture_output=True)
+            waiting, asked = waiting.result(), asked.result()
+    finally:
+        subprocess.run(["service", "postgresql", "start"], capture_output=True)
+    assert any("will read this" in reply.get("text", "") for reply in waiting), waiting
+    assert any("Source:" in reply.get("text", "") for reply in asked), asked
+    assert user_texts(pg_stack, paused) == ["/request_human", "are you there?"]
+    assert user_texts(pg_stack, fresh) == ["what is ptsd"]

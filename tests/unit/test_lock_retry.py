@@ -42,3 +42,26 @@ def test_other_failures_are_not_tried_again():
     except ValueError:
         pass
     assert calls == [1]
+
+
+def test_the_tracker_store_waits_out_a_database_away_for_a_moment_then_gives_up():
+    from sqlalchemy.exc import OperationalError
+    from bot.rasa_side.tracker_store import patiently
+    calls = []
+
+    async def flaky():
+        calls.append(1)
+        if len(calls) < 3:
+            raise OperationalError("SELECT", {}, ConnectionRefusedError("restarting"))
+        return "tracker"
+
+    assert asyncio.run(patiently(flaky, "read", delays=(0, 0, 0))) == "tracker" and len(calls) == 3
+
+    async def gone():
+        raise OperationalError("SELECT", {}, ConnectionRefusedError("gone"))
+
+    try:
+        asyncio.run(patiently(gone, "read", delays=(0,)))
+        raise AssertionError("a lasting failure must reach Rasa's own fallback")
+    except OperationalError:
+        pass
