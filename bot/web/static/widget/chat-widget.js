@@ -1027,14 +1027,16 @@
     });
   };
 
-  /** POSTs the session token to one of the web app's /api/conversations/ calls; resolves with its JSON. */
-  ChatWidget.prototype.ownConversationCall = function (name) {
+  /** POSTs the session token (and `fields`) to one of the web app's /api/conversations/ calls; resolves with its JSON. */
+  ChatWidget.prototype.ownConversationCall = function (name, fields) {
+    var body = { session_token: this.state.sessionId };
+    Object.keys(fields || {}).forEach(function (key) { body[key] = fields[key]; });
     return fetch(this.config.apiBase + "/api/conversations/" + name, {
       method: "POST",
       mode: "cors",
       credentials: "omit",
       headers: { "Content-Type": "application/json" },
-      body: JSON.stringify({ session_token: this.state.sessionId })
+      body: JSON.stringify(body)
     }).then(function (response) {
       if (!response.ok) {
         throw new Error(name + " answered " + response.status);
@@ -1109,15 +1111,8 @@
 
   /** Tells the web app how the visitor wants to hear of a reply; calls back with an error or null. */
   ChatWidget.prototype.sendContactChoice = function (choice, email, callback) {
-    fetch(this.config.apiBase + "/api/conversations/contact", {
-      method: "POST",
-      mode: "cors",
-      credentials: "omit",
-      headers: { "Content-Type": "application/json" },
-      body: JSON.stringify({ session_token: this.state.sessionId, choice: choice, email: email || undefined })
-    }).then(function (response) {
-      callback(response.ok ? null : new Error("contact answered " + response.status));
-    }).catch(callback);
+    this.ownConversationCall("contact", { choice: choice, email: email || undefined })
+      .then(function () { callback(null); }, callback);
   };
 
   /**
