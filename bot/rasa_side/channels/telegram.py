@@ -11,9 +11,9 @@ local stand-in of the Bot API). With no TELEGRAM_BOT_TOKEN the channel stays off
 The conversation id of a private chat is `telegram:<chat id>` (bot/conversation_ids.py);
 outgoing messages take the chat id back out of it. A chat that opened a web visitor's
 "Continue on Telegram" link (`/start <one-time code>`) speaks in that web conversation
-instead, and the conversation's staff replies come to it (bot/store/telegram_links.py). Group chats get no conversation:
-when addressed, the bot asks people to write privately, so nobody's conversation is
-shown to others.
+instead, and the conversation's staff replies come to it (bot/store/telegram_links.py).
+Group chats get no conversation: when addressed, the bot asks people to write
+privately, so nobody's conversation is shown to others.
 """
 from __future__ import annotations
 
@@ -273,7 +273,11 @@ class TelegramInput(InputChannel):
                        on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> None:
         """The chat's message goes into its own conversation, or into the web conversation
         it continues; the answers come back to this chat either way."""
-        joined = await self._in_store(telegram_links.conversation_of_chat, chat_id)
+        try:
+            joined = await self._in_store(telegram_links.conversation_of_chat, chat_id)
+        except Exception:  # noqa: BLE001 - a handoff store that is down must not silence a crisis
+            logger.exception("Could not look up whether a Telegram chat continues a web conversation")
+            joined = None
         await output.typing(chat_id)
         if joined:
             output = TelegramOutput(self.bot, self.texts, chat_id=chat_id)
