@@ -331,6 +331,7 @@ def test_a_chat_sending_far_too_fast_is_held_in_order_then_told_once(telegram):
     told = standin.wait_for(lambda: [m for m in standin.sent("sendMessage", chat_id)
                                      if "faster than I can read" in m["text"]], timeout=60)
     assert len(told) == 1
+    assert "call 999" in told[0]["text"] and "116 123" in told[0]["text"], "it may have been a crisis"
 
     def stored():
         return [e["text"] for e in stack.tracker(f"telegram:{chat_id}")["events"] if e["event"] == "user"]

@@ -39,7 +39,7 @@ from bot.rasa_side.channels.lock_retry import handled
 from bot.rasa_side.channels.sender_limits import PER_SENDER, SenderLimits
 from bot.rasa_side.channels.telegram_output import TelegramOutput
 from bot.telegram_api import with_retries
-from bot.settings import settings
+from bot.settings import format_crisis_lines, settings
 from bot.store import telegram_links
 from bot.store.erasure import erase_conversations
 from bot.store.sessions import session_factory
@@ -224,7 +224,7 @@ class TelegramInput(InputChannel):
             now = asyncio.get_running_loop().time()
             if now - self._told_too_fast.get(chat_id, -TOO_FAST_TOLD_EVERY) >= TOO_FAST_TOLD_EVERY:
                 self._told_too_fast[chat_id] = now
-                await self.get_output_channel().send(str(chat_id), self.texts["too_fast"])
+                await self.get_output_channel().send(str(chat_id), self._with_crisis_lines("too_fast"))
             return False
         if hold:
             await asyncio.sleep(hold)
@@ -283,7 +283,13 @@ class TelegramInput(InputChannel):
             output = TelegramOutput(self.bot, self.texts, chat_id=chat_id)
         message = UserMessage(text, output, joined or telegram_conversation(chat_id), input_channel=self.name())
         if not await handled(on_new_message, message):
-            await output.send(chat_id, self.texts["not_handled"])
+            await output.send(chat_id, self._with_crisis_lines("not_handled"))
+
+    def _with_crisis_lines(self, key: str) -> str:
+        """A text said instead of an answer: whatever the message was, it may have been a
+        crisis, so the emergency number and the crisis lines come with it."""
+        return self.texts[key].format(emergency_number=self.settings.emergency_number,
+                                      crisis_lines=format_crisis_lines(self.settings.crisis_lines))
 
     async def _in_store(self, work: Callable[..., Any], *args: Any) -> Any:
         """`work(session, *args)` on the handoff store, in one transaction, off the event loop."""

@@ -37,7 +37,7 @@ from bot.conversation_ids import WebSessions
 from bot.rasa_side.channels.lock_retry import handled
 from bot.rasa_side.channels.sender_limits import PER_ADDRESS, PER_SENDER, SenderLimits
 from bot.rasa_side.channels.staff_replies import report_delivery, staff_reply_in
-from bot.settings import settings
+from bot.settings import format_crisis_lines, settings
 from bot.store.deliveries import Delivery
 
 logger = logging.getLogger(__name__)
@@ -88,6 +88,12 @@ class WebSocketInput(SocketIOInput):
         address = client_address(getattr(request, "ip", None) or handshake.get("REMOTE_ADDR"),
                                  handshake.get("HTTP_X_REAL_IP"), trusted)
         return None if is_trusted(address, trusted) else address
+
+    @staticmethod
+    def _crisis_lines() -> Dict[str, str]:
+        """Sent with a message that was not read: it may have been a crisis."""
+        config = settings()
+        return {"emergency_number": config.emergency_number, "crisis_lines": format_crisis_lines(config.crisis_lines)}
 
     def get_output_channel(self) -> Optional[WebSocketOutput]:
         """Where staff replies and resumes go (`output_channel=socketio`)."""
@@ -147,7 +153,8 @@ class WebSocketInput(SocketIOInput):
             hold = self.limits.admit([(conversation_id, PER_SENDER)] + ([(address, PER_ADDRESS)] if address else []))
             if hold is None:
                 # Told, not dropped in silence: the widget asks the person to send it again.
-                await sio.emit(self.bot_message_evt, {"throttled": True}, room=sid, namespace=self.namespace)
+                await sio.emit(self.bot_message_evt, {"throttled": True, **self._crisis_lines()}, room=sid,
+                               namespace=self.namespace)
                 return
             if hold:
                 await asyncio.sleep(hold)
@@ -161,6 +168,7 @@ class WebSocketInput(SocketIOInput):
             )
             if not await handled(on_new_message, message):
                 # Not read, and the widget says so: the person can send it again.
-                await sio.emit(self.bot_message_evt, {"not_handled": True}, room=sid, namespace=self.namespace)
+                await sio.emit(self.bot_message_evt, {"not_handled": True, **self._crisis_lines()}, room=sid,
+                               namespace=self.namespace)
 
         return socketio_webhook

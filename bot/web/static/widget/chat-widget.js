@@ -827,6 +827,22 @@
     this.scrollToEnd();
   };
 
+  /**
+   * Said instead of an answer (the message was not read): it may have been a crisis, so
+   * the emergency number and the crisis lines the server sent come with it, as links.
+   */
+  ChatWidget.prototype.addUnreadNotice = function (key, data) {
+    this.setTyping(false);
+    this.lastNode = null;
+    var notice = el("div", { "class": "cw-notice", role: "alert" }, [el("p", { text: say(key) })]);
+    if (typeof data.crisis_lines === "string" && data.crisis_lines) {
+      var number = typeof data.emergency_number === "string" ? data.emergency_number : "";
+      renderMarkdown(say("unread_crisis_lines", { emergency_number: number }) + "\n" + data.crisis_lines, notice);
+    }
+    this.log.appendChild(notice);
+    this.scrollToEnd();
+  };
+
   ChatWidget.prototype.showSuggestions = function (replies) {
     var self = this;
     this.clearSuggestions();
@@ -887,8 +903,7 @@
       return;
     }
     if (data && typeof data === "object" && data.not_handled === true) {
-      this.setTyping(false);
-      this.addNotice(say("not_handled"));
+      this.addUnreadNotice("not_handled", data);
       return;
     }
     if (data && typeof data === "object" && data.throttled === true) {
@@ -896,7 +911,7 @@
       this.setTyping(false);
       if (!this.toldTooFastAt || Date.now() - this.toldTooFastAt > TOO_FAST_TOLD_EVERY_MS) {
         this.toldTooFastAt = Date.now();
-        this.addNotice(say("too_fast"));
+        this.addUnreadNotice("too_fast", data);
       }
       return;
     }
