@@ -81,14 +81,16 @@ async def widget_texts(request: web.Request) -> web.FileResponse:
 routes.static("/widget/", STATIC / "widget")
 
 
-@routes.options("/api/conversations/erase")
-async def erase_preflight(request: web.Request) -> web.Response:
+# The visitor's own calls, made by the widget from whatever site embeds it.
+VISITOR_CALLS = ("erase", "history", "contact", "telegram-link", "status")
+
+
+async def visitor_call_preflight(request: web.Request) -> web.Response:
     return web.Response(status=204, headers=ERASE_CORS)
 
 
-@routes.options("/api/conversations/history")
-async def history_preflight(request: web.Request) -> web.Response:
-    return web.Response(status=204, headers=ERASE_CORS)
+for _call in VISITOR_CALLS:
+    routes.options(f"/api/conversations/{_call}")(visitor_call_preflight)
 
 
 async def _own_conversation(request: web.Request, verb: str, throttle_key=HISTORY_THROTTLE):
@@ -129,11 +131,6 @@ async def my_conversation_history(request: web.Request) -> web.Response:
                               "handoff": visitor_handoff_state(tracker)}, headers=ERASE_CORS)
 
 
-@routes.options("/api/conversations/contact")
-async def contact_preflight(request: web.Request) -> web.Response:
-    return web.Response(status=204, headers=ERASE_CORS)
-
-
 @routes.post("/api/conversations/contact")
 async def my_contact_choice(request: web.Request) -> web.Response:
     """The visitor's choice of how to hear of a staff reply: {"session_token", "choice":
@@ -151,11 +148,6 @@ async def my_contact_choice(request: web.Request) -> web.Response:
     return web.json_response({"saved": True, "choice": choice}, headers=ERASE_CORS)
 
 
-@routes.options("/api/conversations/telegram-link")
-async def telegram_link_preflight(request: web.Request) -> web.Response:
-    return web.Response(status=204, headers=ERASE_CORS)
-
-
 @routes.post("/api/conversations/telegram-link")
 async def continue_on_telegram(request: web.Request) -> web.Response:
     """A one-time t.me link that joins the visitor's own conversation to their Telegram chat,
@@ -171,11 +163,6 @@ async def continue_on_telegram(request: web.Request) -> web.Response:
     return web.json_response({"url": f"https://t.me/{quote(username)}?start={code}",
                               "expires_in_minutes": int(telegram_links.CODE_LIFETIME.total_seconds() // 60)},
                              headers=ERASE_CORS)
-
-
-@routes.options("/api/conversations/status")
-async def status_preflight(request: web.Request) -> web.Response:
-    return web.Response(status=204, headers=ERASE_CORS)
 
 
 @routes.post("/api/conversations/status")

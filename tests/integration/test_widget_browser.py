@@ -607,28 +607,48 @@ def test_crisis_numbers_can_be_tapped_to_call_and_sources_to_open(stack, page):
     expect(source).to_have_attribute("rel", "noopener noreferrer")
 
 
-def test_history_opens_only_with_the_session_token(stack):
+def asked_once(stack) -> WebVisitor:
+    """A visitor who asked one question over socket.io and left; its session token stays."""
     visitor = WebVisitor(stack.rasa_url)
     visitor.send("what is ptsd")
     visitor.received()
     visitor.close()
+    return visitor
+
+
+def forgeries_of(token):
+    return (conversation_of(token), token[:-2] + "xx", "", None, 7)
+
+
+def test_history_opens_only_with_the_session_token(stack):
+    visitor = asked_once(stack)
     url = f"{stack.web_url}/api/conversations/history"
     own = requests.post(url, json={"session_token": visitor.session_token}, timeout=10)
     assert own.status_code == 200 and own.headers["Access-Control-Allow-Origin"] == "*"
     sent = own.json()["messages"]
     assert [m["role"] for m in sent] == ["bot"] * len(sent) and "Source:" in sent[-1]["text"]
     assert all(set(m) <= {"role", "text", "at", "buttons"} for m in sent)  # no intents, no confidences
-    for forged in (conversation_of(visitor.session_token), visitor.session_token[:-2] + "xx", "", None, 7):
+    for forged in forgeries_of(visitor.session_token):
         assert requests.post(url, json={"session_token": forged}, timeout=10).status_code == 403
 
 
+@pytest.mark.parametrize("call, own_status", [("status", 200), ("telegram-link", 409)])
+def test_the_status_and_the_telegram_link_open_only_with_the_session_token(stack, call, own_status):
+    visitor = asked_once(stack)
+    url = f"{stack.web_url}/api/conversations/{call}"
+    for forged in forgeries_of(visitor.session_token):
+        assert requests.post(url, json={"session_token": forged}, timeout=10).status_code == 403
+    # This stack has no TELEGRAM_BOT_USERNAME: the owner hears that Telegram is not offered.
+    own = requests.post(url, json={"session_token": visitor.session_token}, timeout=10)
+    assert own.status_code == own_status and own.headers["Access-Control-Allow-Origin"] == "*"
+    preflight = requests.options(url, timeout=10)
+    assert preflight.status_code == 204 and "POST" in preflight.headers["Access-Control-Allow-Methods"]
+
+
 def test_the_contact_choice_is_made_only_with_the_session_token(stack):
-    visitor = WebVisitor(stack.rasa_url)
-    visitor.send("what is ptsd")
-    visitor.received()
-    visitor.close()
+    visitor = asked_once(stack)
     url = f"{stack.web_url}/api/conversations/contact"
-    for forged in (conversation_of(visitor.session_token), visitor.session_token[:-2] + "xx", "", None):
+    for forged in forgeries_of(visitor.session_token):
         refused = requests.post(url, json={"session_token": forged, "choice": "device"}, timeout=10)
         assert refused.status_code == 403
     mine = {"session_token": visitor.session_token}
