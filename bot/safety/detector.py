@@ -54,7 +54,8 @@ class PhraseDetector:
 
     def __init__(self, nlp: Language, patterns: Dict) -> None:
         self.nlp = nlp
-        self.negations = set(patterns.get("negations", []))
+        self.negations = _word_list(patterns, "negations")
+        self.not_negating_after_no = _word_list(patterns, "not_negating_after_no")
         self.negation_window = int(patterns.get("negation_window", 3))
         self._labels: Dict[int, Tuple[str, str]] = {}
         # Phrases that spell out their own negation ("not want to be here anymore").
@@ -80,6 +81,8 @@ class PhraseDetector:
         return doc[0].lemma_ if len(doc) == 1 else word
 
     def _is_negation(self, token) -> bool:
+        if token.text == "no" and token.i + 1 < len(token.doc) and token.nbor().text in self.not_negating_after_no:
+            return False
         return token.lemma_ in self.negations or token.text in self.negations
 
     def _has_negation(self, span: Span) -> bool:
@@ -99,8 +102,8 @@ class PhraseDetector:
 class CrisisDetector(PhraseDetector):
     def __init__(self, nlp: Language, patterns: Dict) -> None:
         super().__init__(nlp, patterns)
-        self.present_markers = set(patterns.get("present_markers", []))
-        self.question_openers = set(patterns.get("question_openers", []))
+        self.present_markers = _word_list(patterns, "present_markers")
+        self.question_openers = _word_list(patterns, "question_openers")
         self.crisis = Matcher(nlp.vocab)
         self.safe = Matcher(nlp.vocab)
         self.risk = Matcher(nlp.vocab)
@@ -216,6 +219,17 @@ class CrisisDetector(PhraseDetector):
             if _overlap(span, safe):
                 return frame
         return None
+
+
+def _word_list(patterns: Dict, key: str) -> Set[str]:
+    """A list of plain words from the patterns file. YAML reads an unquoted no, yes, on or
+    off as a boolean: "no" silently missing from the negations once let "no thoughts of
+    hurting myself" count as self-harm, so anything but a word is refused."""
+    words = patterns.get(key, [])
+    odd = [word for word in words if not isinstance(word, str)]
+    if odd:
+        raise ValueError(f"{key}: {odd!r} are not words; quote them in the YAML (\"no\", \"yes\")")
+    return set(words)
 
 
 def _overlap(a: Span, b: Span) -> bool:

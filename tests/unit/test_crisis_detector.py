@@ -86,6 +86,24 @@ def test_negation_does_not_reach_past_the_clause(detector):
     assert detector.assess("I'm not okay, I want to die").is_crisis
 
 
+@pytest.mark.parametrize("message", ["no thoughts of hurting myself, just can't sleep", "no plans to kill myself"])
+def test_no_negates_like_not(detector, message):
+    # YAML once read the unquoted "no" in the negations as False.
+    assert not detector.assess(message).is_crisis
+
+
+@pytest.mark.parametrize("message", ["no point when i'll be dead by the weekend", "wife collapsed, no pulse i think"])
+def test_no_that_belongs_to_the_despair_or_the_emergency_negates_nothing(detector, message):
+    found = detector.assess(message)
+    assert found.is_crisis or found.risk_word, message
+
+
+def test_a_patterns_file_with_a_boolean_for_a_word_is_refused(detector):
+    from bot.safety.detector import CrisisDetector
+    with pytest.raises(ValueError, match="quote"):
+        CrisisDetector(detector.nlp, {"negations": ["not", False], "crisis": {}, "safe_frames": {}})
+
+
 def test_capitals_and_curly_quotes_do_not_hide_a_crisis(detector):
     assert detector.assess("I DON\u2019T WANT TO LIVE ANYMORE").is_crisis
 
