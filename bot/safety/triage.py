@@ -9,13 +9,13 @@ Three signals are read, and none of them can veto another:
 
 The tiers, for a clinician:
 - **crisis** (the full protocol: empathy, the emergency number, the crisis lines and an
-  urgent handoff) when the evidence is clear: the classifier is confident, a phrase in
-  another language says it outright, or a clinician's phrase or the intent model is
-  backed by the classifier;
+  urgent handoff) when the evidence is clear: the classifier is confident, or a
+  clinician's phrase (in English or another language) is backed by the classifier;
 - **check** (a short, direct question, "are you thinking about suicide?", with the
   crisis lines in the same reply) when any one signal is raised but the evidence is not
-  clear: a middle classifier score, a clinician's phrase the classifier does not back, a
-  risk word used plainly (in English or another language) with some classifier support;
+  clear: a middle classifier score, a clinician's phrase the classifier does not back (in
+  English or another language), a risk word used plainly (in English or another
+  language) with some classifier support;
 - **none** otherwise.
 Missing a crisis is the worst failure, so every signal is enough for the check-in; the
 thresholds (config.yml) were set on the project's own evaluation sets so that the full
@@ -76,7 +76,11 @@ def triage(signals: Signals, limits: Thresholds = Thresholds()) -> Verdict:
     clear: List[str] = []
     if signals.classifier >= limits.classifier_crisis and not framed:
         clear.append("classifier")
-    if signals.language and signals.language.tier == LANGUAGE_CRISIS:
+    # A phrase of another language is matched without any grammar (no negation, no past
+    # tense), so like an English phrase it calls a crisis only with the classifier's backing;
+    # unbacked ("years ago I thought of taking my life, now I'm well"), it asks.
+    language_crisis = bool(signals.language and signals.language.tier == LANGUAGE_CRISIS)
+    if language_crisis and backed:
         clear.append(f"language:{signals.language.language}")
     if phrase_crisis and backed:
         clear.append("phrase")
@@ -86,7 +90,7 @@ def triage(signals: Signals, limits: Thresholds = Thresholds()) -> Verdict:
     raised: List[str] = []
     if signals.classifier >= limits.classifier_check:
         raised.append("classifier")
-    if signals.language and signals.classifier >= limits.language_check_backing:
+    if language_crisis or (signals.language and signals.classifier >= limits.language_check_backing):
         raised.append(f"language:{signals.language.language}")
     if phrase_crisis:
         raised.append("phrase")

@@ -22,7 +22,8 @@ def language(tier):
     (Signals(0.01, NOTHING), NONE),
     (Signals(0.01, CrisisAssessment(True, "suicide", "kill myself")), CHECK),  # a phrase the classifier doubts still asks
     (Signals(0.3, CrisisAssessment(True, "suicide", "kill myself")), CRISIS),  # ... and with its backing calls a crisis
-    (Signals(0.0, NOTHING, language("crisis")), CRISIS),                # outright, in a language the bot cannot read
+    (Signals(0.3, NOTHING, language("crisis")), CRISIS),                # outright, in a language the bot cannot read, backed
+    (Signals(0.0, NOTHING, language("crisis")), CHECK),                 # the same unbacked: asked, never silent
     (Signals(0.35, NOTHING, language("check")), CHECK),              # a risk word of another language, backed
     (Signals(0.0, NOTHING, language("check")), NONE),
     (Signals(0.4, CrisisAssessment(False, risk_word="pills")), CHECK),  # a risk word with some support asks
