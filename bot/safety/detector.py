@@ -108,6 +108,9 @@ class CrisisDetector(PhraseDetector):
         self.safe = Matcher(nlp.vocab)
         self.risk = Matcher(nlp.vocab)
         self._add_all(self.crisis, patterns["crisis"])
+        asked = patterns.get("asked_and_still_counts", {})
+        self._add_all(self.crisis, asked)
+        self.count_in_questions = {phrase for phrases in asked.values() for phrase in phrases}
         self._add_all(self.safe, patterns["safe_frames"])
         self._add_all(self.risk, {"risk_word": patterns.get("risk_words", [])})
         self.risk_negation_window = int(patterns.get("risk_negation_window", self.negation_window))
@@ -130,7 +133,7 @@ class CrisisDetector(PhraseDetector):
             if past_frame:
                 judged_safe = judged_safe or past_frame
                 continue
-            if clause_of[start] in questions:
+            if clause_of[start] in questions and phrase not in self.count_in_questions:
                 judged_safe = judged_safe or "question"
                 continue
             reason = self._why_safe(doc, span, safe_spans, self._negation_in_phrase[phrase])

@@ -98,6 +98,18 @@ def test_no_that_belongs_to_the_despair_or_the_emergency_negates_nothing(detecto
     assert found.is_crisis or found.risk_word, message
 
 
+@pytest.mark.parametrize("message", ["what's the quickest way to bleed out?", "how many of these would it take?",
+                                     "what is the least painful way to go?"])
+def test_asking_for_a_method_counts_even_as_a_question(detector, message):
+    assert detector.assess(message).is_crisis, message
+
+
+@pytest.mark.parametrize("message", ["how many sessions would it take?", "is there a quick way to end my contract?",
+                                     "what is the lethal dose of mdma in the studies?"])
+def test_questions_about_amounts_and_ways_that_seek_no_method_are_left_alone(detector, message):
+    assert not detector.assess(message).is_crisis, message
+
+
 def test_a_patterns_file_with_a_boolean_for_a_word_is_refused(detector):
     from bot.safety.detector import CrisisDetector
     with pytest.raises(ValueError, match="quote"):
