@@ -110,6 +110,14 @@ def test_questions_about_amounts_and_ways_that_seek_no_method_are_left_alone(det
     assert not detector.assess(message).is_crisis, message
 
 
+@pytest.mark.parametrize("message", [
+    "During my worst depression in 2015 I used to think about ending it. Haven't had those thoughts in years.",
+    "I spent my teen years wanting to die. I'm 45 now and I love my life.",
+])
+def test_a_life_period_long_past_is_the_past(detector, message):
+    assert not detector.assess(message).is_crisis, message
+
+
 def test_a_patterns_file_with_a_boolean_for_a_word_is_refused(detector):
     from bot.safety.detector import CrisisDetector
     with pytest.raises(ValueError, match="quote"):
