@@ -23,7 +23,7 @@ import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Dict, List, Optional
+from typing import Dict, List, Optional, Tuple
 
 from tests.paths import ROOT, SOURCING_PATTERNS, SPACY_MODEL, read_messages
 
@@ -48,10 +48,12 @@ CRISIS_SETS = [
     # Read while setting the tier thresholds: tuned too.
     CrisisSet("dev", SAFETY / "heldout_crisis.txt", SAFETY / "heldout_negatives.txt", sealed=False),
     CrisisSet("dev 2026-12", SAFETY / "dev2_crisis.txt", SAFETY / "dev2_negatives.txt", sealed=False),
+    CrisisSet("dev 2026-12-03", SAFETY / "dev3_crisis.txt", SAFETY / "dev3_negatives.txt", sealed=False),
     CrisisSet("sealed 2026-11 (final_*)", SAFETY / "final_crisis.txt", SAFETY / "final_negatives.txt", sealed=True),
     CrisisSet("sealed 2026-12", SEALED / "crisis.txt", SEALED / "hard_negatives.txt", sealed=True),
 ]
 ORDINARY_SETS = [("dev ordinary messages", SAFETY / "dev2_ordinary.txt", False),
+                 ("dev ordinary messages 2026-12-03", SAFETY / "dev3_ordinary.txt", False),
                  ("sealed ordinary messages", SEALED / "ordinary.txt", True)]
 SEALED_TOPICS = SEALED / "topics.tsv"
 SOURCING = ROOT / "tests" / "sourcing"
@@ -65,6 +67,35 @@ SOURCING_TOPIC = "faq/drug_sourcing"
 FLOORS = {"recall": 0.98, "protocol false": 0.03, "lines false": 0.08, "ordinary either tier": 0.01,
           "faq topic f1": 0.90}
 TIER_OF_INTENT = {"crisis": "crisis", "crisis_check": "check"}
+
+
+def _key(text: str) -> str:
+    return " ".join(text.lower().split())
+
+
+def _training_texts() -> set:
+    """Every training example (data/crisis/ and data/nlu/), lower-cased and with spaces collapsed."""
+    import yaml
+    from bot.safety.crisis_examples import read_examples
+    texts = {_key(example.text) for example in read_examples(ROOT / "data" / "crisis")}
+    for path in sorted((ROOT / "data" / "nlu").glob("*.yml")):
+        for block in yaml.safe_load(path.read_text(encoding="utf-8")).get("nlu", []):
+            for line in str(block.get("examples", "")).splitlines():
+                if line.strip().startswith("- "):
+                    texts.add(_key(line.strip()[2:]))
+    return texts
+
+
+TRAINING_TEXTS = _training_texts()
+
+
+def unseen(messages: List[str], text_of=lambda m: m) -> Tuple[List, int]:
+    """The messages that are not also training examples, and how many were left out. Sets
+    written apart still share common phrasings with the training data ("what is prolonged
+    exposure therapy"); scoring those would measure memory, not understanding. Sealed sets
+    are filtered by program, so no one reads which of their messages these are."""
+    kept = [m for m in messages if _key(text_of(m)) not in TRAINING_TEXTS]
+    return kept, len(messages) - len(kept)
 
 
 def run(*args: str) -> None:
@@ -100,11 +131,13 @@ async def crisis_evaluation(judge: Judge) -> Dict:
     for crisis_set in CRISIS_SETS:
         if not crisis_set.crises.exists():
             continue
-        crises, negatives = read_messages(crisis_set.crises), read_messages(crisis_set.negatives)
+        (crises, crises_left_out), (negatives, negatives_left_out) = \
+            unseen(read_messages(crisis_set.crises)), unseen(read_messages(crisis_set.negatives))
         crisis_tiers = [await judge.tier(m) for m in crises]
         negative_tiers = [await judge.tier(m) for m in negatives]
         row = {
             "crises": len(crises), "negatives": len(negatives), "sealed": crisis_set.sealed,
+            "left out as training examples": crises_left_out + negatives_left_out,
             "recall": _rate(sum(t != "none" for t in crisis_tiers), len(crises)),
             "protocol recall": _rate(sum(t == "crisis" for t in crisis_tiers), len(crises)),
             "protocol false": _rate(sum(t == "crisis" for t in negative_tiers), len(negatives)),
@@ -117,9 +150,9 @@ async def crisis_evaluation(judge: Judge) -> Dict:
         results[crisis_set.name] = row
     for name, path, sealed in ORDINARY_SETS:
         if path.exists():
-            messages = read_messages(path)
+            messages, left_out = unseen(read_messages(path))
             tiers = [await judge.tier(m) for m in messages]
-            results[name] = {"messages": len(messages), "sealed": sealed,
+            results[name] = {"messages": len(messages), "sealed": sealed, "left out as training examples": left_out,
                              "either tier": _rate(sum(t != "none" for t in tiers), len(messages))}
             if not sealed:
                 results[name]["raised"] = {m: t for m, t in zip(messages, tiers) if t != "none"}
@@ -129,14 +162,15 @@ async def crisis_evaluation(judge: Judge) -> Dict:
 async def topic_evaluation(judge: Judge) -> Optional[Dict]:
     if not SEALED_TOPICS.exists():
         return None
-    rows = [line.split("\t") for line in SEALED_TOPICS.read_text(encoding="utf-8").splitlines()
-            if "\t" in line and not line.startswith("#")]
+    rows, left_out = unseen([line.split("\t") for line in SEALED_TOPICS.read_text(encoding="utf-8").splitlines()
+                             if "\t" in line and not line.startswith("#")], text_of=lambda row: row[0])
     right = 0
     for text, topic in rows:
         parse = await judge.parse(text)
         selection = (parse.get("response_selector") or {}).get("faq", {}).get("response", {})
         right += parse["intent"]["name"] == "faq" and selection.get("intent_response_key") == f"faq/{topic.strip()}"
-    return {"questions": len(rows), "sealed": True, "answered with the right topic": _rate(right, len(rows))}
+    return {"questions": len(rows), "sealed": True, "left out as training examples": left_out,
+            "answered with the right topic": _rate(right, len(rows))}
 
 
 async def sourcing_evaluation(judge: Judge) -> Dict:
@@ -153,8 +187,10 @@ async def sourcing_evaluation(judge: Judge) -> Dict:
 
     results = {}
     for name, requests_path, legitimate_path, sealed in SOURCING_SETS:
-        requests, legitimate = read_messages(requests_path), read_messages(legitimate_path)
-        row = {"requests": len(requests), "legitimate": len(legitimate), "sealed": sealed}
+        (requests, requests_left_out), (legitimate, legitimate_left_out) = \
+            unseen(read_messages(requests_path)), unseen(read_messages(legitimate_path))
+        row = {"requests": len(requests), "legitimate": len(legitimate), "sealed": sealed,
+               "left out as training examples": requests_left_out + legitimate_left_out}
         for judge_name, says_yes in (("guard alone", guard_alone), ("full model", full_model)):
             row[judge_name] = {"recall": _rate(sum([await says_yes(m) for m in requests]), len(requests)),
                                "false rate": _rate(sum([await says_yes(m) for m in legitimate]), len(legitimate))}
@@ -205,21 +241,28 @@ def print_report(crisis: Dict, topics: Optional[Dict], sourcing: Dict, cv: Dict)
         if "recall" in row:
             print(f"  {name:28s} [{label}] {row['crises']} crises / {row['negatives']} hard negatives: "
                   f"recall {row['recall']:.3f} (protocol {row['protocol recall']:.3f}), "
-                  f"protocol false {row['protocol false']:.3f}, lines shown false {row['lines false']:.3f}")
+                  f"protocol false {row['protocol false']:.3f}, lines shown false {row['lines false']:.3f}"
+                  f"{_left_out(row)}")
         else:
-            print(f"  {name:28s} [{label}] {row['messages']} messages: either tier {row['either tier']:.3f}")
+            print(f"  {name:28s} [{label}] {row['messages']} messages: either tier {row['either tier']:.3f}{_left_out(row)}")
     if topics:
-        print(f"\nSealed FAQ topics: {topics['answered with the right topic']:.3f} of {topics['questions']}")
+        print(f"\nSealed FAQ topics: {topics['answered with the right topic']:.3f} of {topics['questions']}"
+              f"{_left_out(topics)}")
     print("\nSourcing: requests vs legitimate questions (reports/sourcing_evaluation.json)")
     for name, row in sourcing.items():
         for judge in ("guard alone", "full model"):
             print(f"  {name:18s} {judge:12s} recall {row[judge]['recall']:.3f} of {row['requests']}, "
-                  f"false {row[judge]['false rate']:.3f} of {row['legitimate']}")
+                  f"false {row[judge]['false rate']:.3f} of {row['legitimate']}{_left_out(row)}")
     for name, report in cv.items():
         weighted = report.get("weighted avg", {}).get("f1-score")
         macro = report.get("macro avg", {}).get("f1-score")
         if weighted is not None:
             print(f"\nCross-validated {name} F1 (5 folds): weighted {weighted:.3f}, macro {macro:.3f}")
+
+
+def _left_out(row: Dict) -> str:
+    count = row.get("left out as training examples", 0)
+    return f" ({count} left out: also training examples)" if count else ""
 
 
 def main(argv: List[str]) -> int:
