@@ -56,6 +56,7 @@ class PhraseDetector:
         self.nlp = nlp
         self.negations = _word_list(patterns, "negations")
         self.not_negating_after_no = _word_list(patterns, "not_negating_after_no")
+        self.not_negating_before = _word_list(patterns, "not_negating_before")
         self.negation_window = int(patterns.get("negation_window", 3))
         self._labels: Dict[int, Tuple[str, str]] = {}
         # Phrases that spell out their own negation ("not want to be here anymore").
@@ -81,7 +82,10 @@ class PhraseDetector:
         return doc[0].lemma_ if len(doc) == 1 else word
 
     def _is_negation(self, token) -> bool:
-        if token.text == "no" and token.i + 1 < len(token.doc) and token.nbor().text in self.not_negating_after_no:
+        following = token.nbor().text if token.i + 1 < len(token.doc) else ""
+        if token.text == "no" and following in self.not_negating_after_no:
+            return False
+        if following in self.not_negating_before:  # "can't stop thinking about it"
             return False
         return token.lemma_ in self.negations or token.text in self.negations
 
@@ -136,7 +140,7 @@ class CrisisDetector(PhraseDetector):
             if clause_of[start] in questions and phrase not in self.count_in_questions:
                 judged_safe = judged_safe or "question"
                 continue
-            reason = self._why_safe(doc, span, safe_spans, self._negation_in_phrase[phrase])
+            reason = self._why_safe(doc, span, category, safe_spans, self._negation_in_phrase[phrase])
             if reason is None:
                 return CrisisAssessment(True, category, phrase)
             judged_safe = judged_safe or reason
@@ -214,12 +218,12 @@ class CrisisDetector(PhraseDetector):
         return None
 
     def _why_safe(
-        self, doc: Doc, span: Span, safe_spans: List[Tuple[str, Span]], negation_in_phrase: bool
+        self, doc: Doc, span: Span, category: str, safe_spans: List[Tuple[str, Span]], negation_in_phrase: bool
     ) -> Optional[str]:
         if not negation_in_phrase and (self._is_negated(doc, span.start) or self._has_negation(span)):
             return "negated"
         for frame, safe in safe_spans:
-            if _overlap(span, safe):
+            if _overlap(span, safe) and not _frame_only_at_the_end(frame, category, span, safe):
                 return frame
         return None
 
@@ -237,6 +241,16 @@ def _word_list(patterns: Dict, key: str) -> Set[str]:
 
 def _overlap(a: Span, b: Span) -> bool:
     return a.start < b.end and b.start < a.end
+
+
+# Frames that explain only what they cover: in "wishing i was dead lol" the idiom "i'm
+# dead lol" does not explain "wishing", nor does "he killed" explain "i wish he'd killed me".
+TAIL_ONLY_FRAMES = {"idiom", "past_event_of_others"}
+
+
+def _frame_only_at_the_end(frame: str, category: str, phrase: Span, safe: Span) -> bool:
+    """Whether a safe frame begins inside a phrase of suicide, so that it explains only its tail."""
+    return frame in TAIL_ONLY_FRAMES and category == "suicide" and phrase.start < safe.start
 
 
 def _clause_numbers(doc: Doc) -> List[int]:

@@ -177,3 +177,22 @@ def test_crisis_phrases_in_a_story_of_the_past_are_left_to_the_classifier(detect
 ])
 def test_a_past_frame_does_not_reach_what_speaks_of_now(detector, message):
     assert detector.assess(message).is_crisis, message
+
+
+@pytest.mark.parametrize("message", ["i can't stop thinking about suicide", "can't shake the thought of killing myself",
+                                     "i can't resist the urge to cut anymore"])
+def test_a_negation_that_is_the_compulsion_negates_nothing(detector, message):
+    assert detector.assess(message).is_crisis, message
+
+
+@pytest.mark.parametrize("message", ["wanna die lol", "another day of wishing i was dead 🙂", "i won't be alive by christmas",
+                                     "i wish he'd just killed me", "should have died over there with my guys",
+                                     "honestly done with living"])
+def test_elliptic_and_negated_forms_of_ideation_are_caught(detector, message):
+    assert detector.assess(message).is_crisis, message
+
+
+@pytest.mark.parametrize("message", ["after leg day i'll be dead lol", "my mum is going to murder me when she sees this lol",
+                                     "i don't want to die, i want to live better"])
+def test_idioms_and_denials_stay_safe_beside_the_new_forms(detector, message):
+    assert not detector.assess(message).is_crisis, message
