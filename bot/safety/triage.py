@@ -41,7 +41,11 @@ class Thresholds:
     # the classifier scores some passive ideation lower ("nobody would notice I was gone");
     # on dev2 0.4 kept recall 0.976 (0.5: 0.971) for 0.015 more check-ins on hard negatives.
     classifier_check: float = 0.4
-    classifier_backs: float = 0.2  # enough support for a clinician's phrase to call a crisis
+    # Enough support for a clinician's phrase to call a crisis. 0.5 since 2026-12-06 (was 0.2):
+    # on the newest dev set (dev4) the full protocol on hard negatives fell from 0.013 to 0.006
+    # ("banged my head on the cabinet door, just a bump"), and 2 of its 320 crises got the
+    # check-in instead of the protocol (recall unchanged: below 0.5 a phrase still asks).
+    classifier_backs: float = 0.5
     risk_word_backing: float = 0.4  # a risk word used plainly asks when the classifier gives at least this
     # ... and so does a risk word of another language (the lexicon's `check` list)
     language_check_backing: float = 0.3

@@ -49,11 +49,13 @@ CRISIS_SETS = [
     CrisisSet("dev", SAFETY / "heldout_crisis.txt", SAFETY / "heldout_negatives.txt", sealed=False),
     CrisisSet("dev 2026-12", SAFETY / "dev2_crisis.txt", SAFETY / "dev2_negatives.txt", sealed=False),
     CrisisSet("dev 2026-12-03", SAFETY / "dev3_crisis.txt", SAFETY / "dev3_negatives.txt", sealed=False),
+    CrisisSet("dev 2026-12-06", SAFETY / "dev4_crisis.txt", SAFETY / "dev4_negatives.txt", sealed=False),
     CrisisSet("sealed 2026-11 (final_*)", SAFETY / "final_crisis.txt", SAFETY / "final_negatives.txt", sealed=True),
     CrisisSet("sealed 2026-12", SEALED / "crisis.txt", SEALED / "hard_negatives.txt", sealed=True),
 ]
 ORDINARY_SETS = [("dev ordinary messages", SAFETY / "dev2_ordinary.txt", False),
                  ("dev ordinary messages 2026-12-03", SAFETY / "dev3_ordinary.txt", False),
+                 ("dev ordinary messages 2026-12-06", SAFETY / "dev4_ordinary.txt", False),
                  ("sealed ordinary messages", SEALED / "ordinary.txt", True)]
 SEALED_TOPICS = SEALED / "topics.tsv"
 SOURCING = ROOT / "tests" / "sourcing"

@@ -21,8 +21,10 @@ def language(tier):
     (Signals(0.6, NOTHING), CHECK),                                     # a middle score asks
     (Signals(0.01, NOTHING), NONE),
     (Signals(0.01, CrisisAssessment(True, "suicide", "kill myself")), CHECK),  # a phrase the classifier doubts still asks
-    (Signals(0.3, CrisisAssessment(True, "suicide", "kill myself")), CRISIS),  # ... and with its backing calls a crisis
-    (Signals(0.3, NOTHING, language("crisis")), CRISIS),                # outright, in a language the bot cannot read, backed
+    (Signals(0.3, CrisisAssessment(True, "suicide", "kill myself")), CHECK),   # ... and so does one it half doubts
+    (Signals(0.6, CrisisAssessment(True, "suicide", "kill myself")), CRISIS),  # ... and with its backing calls a crisis
+    (Signals(0.3, NOTHING, language("crisis")), CHECK),                 # outright, in a language the bot cannot read
+    (Signals(0.6, NOTHING, language("crisis")), CRISIS),                # ... and backed
     (Signals(0.0, NOTHING, language("crisis")), CHECK),                 # the same unbacked: asked, never silent
     (Signals(0.35, NOTHING, language("check")), CHECK),              # a risk word of another language, backed
     (Signals(0.0, NOTHING, language("check")), NONE),
@@ -89,3 +91,15 @@ def test_the_classifier_reads_what_the_clinicians_phrases_found_as_marks_beside_
     assert marked.lemmas.split() == ["lemma", "safetyphrase_suicide"]
     framed = _with_marks(plain, CrisisAssessment(False, safe_frame="negated", risk_word="pills"))
     assert framed.lemmas.split() == ["lemma", "safetyframe_negated", "safetyriskword"]
+
+
+def test_a_long_message_is_also_read_two_sentences_at_a_time():
+    from bot.rasa_side.nlu.crisis_classifier import sentence_windows
+    assert sentence_windows("what is ptsd? how is it treated?") == []  # two sentences: the whole is enough
+    long = ("hi, i have a question about the sessions. how long is each one? "
+            "honestly i don't think i'll make it that long. ok. anyway what does it cost?")
+    assert sentence_windows(long) == [
+        "hi, i have a question about the sessions. how long is each one?",
+        "how long is each one? honestly i don't think i'll make it that long.",
+        "honestly i don't think i'll make it that long. anyway what does it cost?",
+    ]
