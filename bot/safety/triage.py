@@ -34,7 +34,7 @@ CRISIS, CHECK, NONE = "crisis", "check", "none"
 
 @dataclass(frozen=True)
 class Thresholds:
-    # Set on the tuned and dev sets (tests/safety/crisis_messages.txt, heldout_*, dev2_*),
+    # Set on the tuned and dev sets (tests/safety/crisis_messages.txt, heldout_*, dev2_* to dev4_*),
     # never on the sealed ones.
     classifier_crisis: float = 0.9  # the classifier alone calls a crisis
     # The classifier alone asks. 0.4 since 2026-12-02: with the crisis-grammar hard negatives
