@@ -24,7 +24,7 @@ import hashlib
 import logging
 import re
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Text
+from typing import Any, Dict, List, Optional, Text, Tuple
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
@@ -159,18 +159,19 @@ class CrisisClassifier(GraphComponent):
         about the therapy is otherwise diluted by the rest (on the dev sets of 2026-12-06,
         recall 0.912 against 0.896 on the newest, no more hard negatives raised)."""
         views = self.views(docs, found)
-        risk = self._risk(views)
-        kinds = self.kind.probabilities(views)
+        risk, kinds = self._risk_and_kind(views)
         parts = [(i, window) for i, doc in enumerate(docs) for window in sentence_windows(doc.text)]
         if parts:
-            part_risk = self._risk(self.views(self.docs([window for _, window in parts], normalised=True)))
-            for (i, _), p in zip(parts, part_risk):
-                risk[i] = max(risk[i], p)
-        return [{"classifier": round(float(p), 4), "kind": self.kind.labels[int(row.argmax())]}
-                for p, row in zip(risk, kinds)]
+            part_risk, part_kinds = self._risk_and_kind(self.views(self.docs([w for _, w in parts], normalised=True)))
+            for (i, _), p, kind in zip(parts, part_risk, part_kinds):
+                if p > risk[i]:  # the kind follows the riskiest part: its emergency advice comes first
+                    risk[i], kinds[i] = p, kind
+        return [{"classifier": round(float(p), 4), "kind": kind} for p, kind in zip(risk, kinds)]
 
-    def _risk(self, views: List[TextView]):
-        return self.risk.probabilities(views)[:, self.risk.labels.index(CRISIS)]
+    def _risk_and_kind(self, views: List[TextView]) -> Tuple[List[float], List[str]]:
+        risk = self.risk.probabilities(views)[:, self.risk.labels.index(CRISIS)]
+        kinds = self.kind.probabilities(views)
+        return [float(p) for p in risk], [self.kind.labels[int(row.argmax())] for row in kinds]
 
     def process(self, messages: List[Message]) -> List[Message]:
         if self.risk is None:
